@@ -1,0 +1,102 @@
+#include "base/args.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace rtr42 {
+
+Args::Args(std::string program, std::string summary)
+    : program_(std::move(program)), summary_(std::move(summary)) {
+  AddSwitch("help", "show this help");
+}
+
+void Args::AddOption(const std::string& name, const std::string& value_name,
+                     const std::string& help, bool repeatable) {
+  order_.push_back(name);
+  specs_[name] = Spec{value_name, help, repeatable};
+}
+
+void Args::AddSwitch(const std::string& name, const std::string& help) {
+  order_.push_back(name);
+  specs_[name] = Spec{"", help, false};
+}
+
+absl::Status Args::Parse(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.size() < 3 || arg.rfind("--", 0) != 0) {
+      if (arg == "-h") {
+        values_["help"].push_back("");
+        continue;
+      }
+      positional_.push_back(arg);
+      continue;
+    }
+    std::string name = arg.substr(2), value;
+    bool inline_value = false;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      inline_value = true;
+    }
+    auto spec = specs_.find(name);
+    if (spec == specs_.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown option --", name, " (see --help)"));
+    }
+    if (spec->second.value_name.empty()) {
+      if (inline_value) return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
+    } else if (!inline_value) {
+      if (i + 1 >= argc) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " needs a value (", spec->second.value_name, ")"));
+      }
+      value = argv[++i];
+    }
+    auto& slot = values_[name];
+    if (!spec->second.repeatable && !slot.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("--", name, " given more than once"));
+    }
+    slot.push_back(value);
+  }
+  return absl::OkStatus();
+}
+
+bool Args::Has(const std::string& name) const { return values_.contains(name); }
+
+std::string Args::Get(const std::string& name, const std::string& fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? fallback : it->second.back();
+}
+
+std::vector<std::string> Args::GetAll(const std::string& name) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? std::vector<std::string>{} : it->second;
+}
+
+absl::StatusOr<int64_t> Args::GetInt(const std::string& name, int64_t fallback, int64_t min,
+                                     int64_t max) const {
+  if (!Has(name)) return fallback;
+  int64_t v = 0;
+  std::string text = Get(name);
+  if (!absl::SimpleAtoi(text, &v)) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, " '", text, "' is not a number"));
+  }
+  if (v < min || v > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, " ", v, " is out of range [", min, ", ", max, "]"));
+  }
+  return v;
+}
+
+std::string Args::Help() const {
+  std::string out = absl::StrCat("usage: ", program_, " [options]\n", summary_, "\n\noptions:\n");
+  for (const auto& name : order_) {
+    const Spec& s = specs_.at(name);
+    std::string left = absl::StrCat("  --", name, s.value_name.empty() ? "" : " " + s.value_name);
+    if (left.size() < 30) left.resize(30, ' ');
+    absl::StrAppend(&out, left, " ", s.help, s.repeatable ? " (repeatable)" : "", "\n");
+  }
+  return out;
+}
+
+}  // namespace rtr42

@@ -1,0 +1,57 @@
+// Args: the command-line conventions of the rtr42 tools.
+//
+//   tool --name VALUE --name=VALUE --switch [positional...]
+//
+// Options are declared first (with help text), then Parse() fills them in.
+// An unknown option, a missing value or a bad number is an error that names
+// the option. Options declared repeatable collect every occurrence.
+#ifndef RTR42_BASE_ARGS_H_
+#define RTR42_BASE_ARGS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace rtr42 {
+
+class Args {
+ public:
+  Args(std::string program, std::string summary);
+
+  // Declares an option taking a value; `value_name` is shown in the help.
+  void AddOption(const std::string& name, const std::string& value_name, const std::string& help,
+                 bool repeatable = false);
+  // Declares a switch (no value).
+  void AddSwitch(const std::string& name, const std::string& help);
+
+  absl::Status Parse(int argc, char** argv);
+
+  bool Has(const std::string& name) const;
+  std::string Get(const std::string& name, const std::string& fallback = "") const;
+  std::vector<std::string> GetAll(const std::string& name) const;
+  absl::StatusOr<int64_t> GetInt(const std::string& name, int64_t fallback, int64_t min,
+                                 int64_t max) const;
+  const std::vector<std::string>& positional() const { return positional_; }
+
+  std::string Help() const;
+
+ private:
+  struct Spec {
+    std::string value_name;  // empty: a switch
+    std::string help;
+    bool repeatable = false;
+  };
+  std::string program_, summary_;
+  std::vector<std::string> order_;
+  std::map<std::string, Spec> specs_;
+  std::map<std::string, std::vector<std::string>> values_;
+  std::vector<std::string> positional_;
+};
+
+}  // namespace rtr42
+
+#endif  // RTR42_BASE_ARGS_H_

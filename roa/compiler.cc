@@ -1,0 +1,297 @@
+#include "roa/compiler.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "roa/rpsl.h"
+
+namespace rtr42::roa {
+namespace {
+
+std::string FamilyKey(Family family) { return family == Family::kIpv4 ? "route" : "route6"; }
+
+std::string BaseName(absl::string_view path) {
+  size_t slash = path.rfind('/');
+  return std::string(slash == absl::string_view::npos ? path : path.substr(slash + 1));
+}
+
+// "AS<n>" in any case with n < 2^32.
+bool ParseOrigin(absl::string_view text, uint32_t* asn) {
+  if (text.size() < 3 || text.size() > 12 || !absl::EqualsIgnoreCase(text.substr(0, 2), "as")) {
+    return false;
+  }
+  absl::string_view digits = text.substr(2);
+  if (digits.find_first_not_of("0123456789") != absl::string_view::npos) return false;
+  uint64_t value = 0;
+  if (!absl::SimpleAtoi(digits, &value) || value > 0xffffffffULL) return false;
+  *asn = static_cast<uint32_t>(value);
+  return true;
+}
+
+// A decimal number; huge values saturate (they are clamped later anyway).
+bool ParseMaxLength(absl::string_view text, uint64_t* out) {
+  if (text.empty() || text.find_first_not_of("0123456789") != absl::string_view::npos) return false;
+  uint64_t value = 0;
+  for (char c : text) {
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+    if (value > 1000000) value = 1000000;
+  }
+  *out = value;
+  return true;
+}
+
+}  // namespace
+
+std::string Diagnostic::ToString() const {
+  return absl::StrCat(file, ":", line, ": ", kind == Kind::kDropped ? "dropped" : "adjusted", ": ",
+                      object, ": ", reason);
+}
+
+bool IsRouteObjectPath(absl::string_view path, Family* family) {
+  for (auto [dir, fam] : {std::pair{absl::string_view(kRouteDir), Family::kIpv4},
+                          std::pair{absl::string_view(kRoute6Dir), Family::kIpv6}}) {
+    if (absl::StartsWith(path, dir) && path.size() > dir.size() &&
+        path.find('/', dir.size()) == absl::string_view::npos) {
+      *family = fam;
+      return true;
+    }
+  }
+  return false;
+}
+
+RouteObject ParseRouteObject(std::string path, Family family, absl::string_view text) {
+  RouteObject object;
+  object.path = std::move(path);
+  object.name = BaseName(object.path);
+  RpslObject rpsl = ParseRpsl(text);
+  auto note = [&](Diagnostic::Kind kind, int line, std::string reason) {
+    object.diagnostics.push_back({object.path, line, object.name, kind, std::move(reason)});
+  };
+  for (int line : rpsl.bad_lines) {
+    note(Diagnostic::Kind::kAdjusted, line, "line is not an attribute and was ignored");
+  }
+
+  const std::string key = FamilyKey(family);
+  const std::string other_key = FamilyKey(family == Family::kIpv4 ? Family::kIpv6 : Family::kIpv4);
+  std::vector<const RpslAttribute*> keys = rpsl.All(key);
+  if (keys.empty()) {
+    if (const RpslAttribute* wrong = rpsl.First(other_key)) {
+      object.name = wrong->value;
+      note(Diagnostic::Kind::kDropped, wrong->line,
+           absl::StrCat(other_key, ": object in ", family == Family::kIpv4 ? kRouteDir : kRoute6Dir,
+                        " (expected ", key, ":)"));
+    } else {
+      note(Diagnostic::Kind::kDropped, 0, absl::StrCat("no ", key, ": attribute"));
+    }
+    return object;
+  }
+  const RpslAttribute& key_attr = *keys.front();
+  object.name = key_attr.value;
+  object.prefix_line = key_attr.line;
+  if (keys.size() > 1) {
+    note(Diagnostic::Kind::kDropped, keys[1]->line,
+         absl::StrCat("more than one ", key, ": attribute"));
+    return object;
+  }
+  std::string prefix_text = SingleToken(key_attr);
+  absl::StatusOr<Prefix> prefix = Prefix::Parse(prefix_text);
+  if (prefix_text.empty() || !prefix.ok()) {
+    note(Diagnostic::Kind::kDropped, key_attr.line,
+         absl::StrCat(key, ": value is not a prefix",
+                      prefix_text.empty() ? std::string(" (not a single value)")
+                                          : absl::StrCat(": ", prefix.status().message())));
+    return object;
+  }
+  if (prefix->family() != family) {
+    note(Diagnostic::Kind::kDropped, key_attr.line,
+         absl::StrCat(prefix_text, " is not an ", family == Family::kIpv4 ? "IPv4" : "IPv6",
+                      " prefix"));
+    return object;
+  }
+  object.prefix = *prefix;
+
+  std::vector<const RpslAttribute*> origins = rpsl.All("origin");
+  for (const RpslAttribute* origin : origins) {
+    uint32_t asn = 0;
+    std::string token = SingleToken(*origin);
+    if (!ParseOrigin(token, &asn)) {
+      note(Diagnostic::Kind::kDropped, origin->line,
+           absl::StrCat("origin '", origin->value, "' is not AS<n> with n < 2^32; no VRP for it"));
+      continue;
+    }
+    if (std::find(object.origins.begin(), object.origins.end(), asn) != object.origins.end()) {
+      note(Diagnostic::Kind::kAdjusted, origin->line,
+           absl::StrCat("origin AS", asn, " repeated; one VRP for it"));
+      continue;
+    }
+    object.origins.push_back(asn);
+  }
+  if (object.origins.empty()) {
+    note(Diagnostic::Kind::kDropped, origins.empty() ? key_attr.line : origins.front()->line,
+         origins.empty() ? "no origin: attribute" : "no valid origin: attribute");
+    return object;
+  }
+
+  std::vector<const RpslAttribute*> max_lengths = rpsl.All("max-length");
+  if (!max_lengths.empty()) {
+    const RpslAttribute& ml = *max_lengths.front();
+    object.max_length_line = ml.line;
+    uint64_t value = 0;
+    if (ParseMaxLength(SingleToken(ml), &value)) {
+      object.has_max_length = true;
+      object.max_length = value;
+    } else {
+      note(Diagnostic::Kind::kAdjusted, ml.line,
+           absl::StrCat("max-length '", ml.value, "' is not a number; ignored"));
+    }
+    for (size_t i = 1; i < max_lengths.size(); ++i) {
+      note(Diagnostic::Kind::kAdjusted, max_lengths[i]->line,
+           "more than one max-length: attribute; only the first is used");
+    }
+  }
+  object.usable = true;
+  return object;
+}
+
+void CompileRouteObject(const RouteObject& object, const FilterPolicy* policy,
+                        std::vector<Vrp>* vrps, std::vector<Diagnostic>* diagnostics) {
+  if (!object.usable) return;
+  const Prefix& prefix = object.prefix;
+  auto note = [&](Diagnostic::Kind kind, int line, std::string reason) {
+    diagnostics->push_back({object.path, line, object.name, kind, std::move(reason)});
+  };
+  uint64_t max_length;
+  if (policy == nullptr) {
+    max_length = object.has_max_length
+                     ? std::min<uint64_t>(std::max<uint64_t>(object.max_length, prefix.length()),
+                                          MaxLength(prefix.family()))
+                     : prefix.length();
+  } else {
+    const FilterRule* rule = policy->Match(prefix);
+    std::string rule_name =
+        rule ? absl::StrCat("rule ", rule->number, " (", policy->path(), ":", rule->line, ")") : "";
+    if (rule == nullptr) {
+      note(Diagnostic::Kind::kDropped, object.prefix_line,
+           absl::StrCat("no rule in ", policy->path(), " covers ", prefix.ToString()));
+      return;
+    }
+    if (!rule->permit) {
+      note(Diagnostic::Kind::kDropped, object.prefix_line,
+           absl::StrCat(prefix.ToString(), " is denied by ", rule_name));
+      return;
+    }
+    if (prefix.length() > rule->max_length) {
+      note(Diagnostic::Kind::kDropped, object.prefix_line,
+           absl::StrCat("prefix length ", prefix.length(), " is longer than MaxLen ",
+                        rule->max_length, " of ", rule_name));
+      return;
+    }
+    if (!object.has_max_length) {
+      max_length = rule->max_length;
+    } else if (object.max_length < prefix.length()) {
+      max_length = prefix.length();
+      note(Diagnostic::Kind::kAdjusted, object.max_length_line,
+           absl::StrCat("max-length ", object.max_length, " is below the prefix length; raised to ",
+                        prefix.length()));
+    } else if (object.max_length > rule->max_length) {
+      max_length = rule->max_length;
+      note(Diagnostic::Kind::kAdjusted, object.max_length_line,
+           absl::StrCat("max-length ", object.max_length, " is above MaxLen ", rule->max_length,
+                        " of ", rule_name, "; clamped to ", rule->max_length));
+    } else {
+      max_length = object.max_length;
+    }
+  }
+  for (uint32_t asn : object.origins) {
+    vrps->push_back(Vrp{prefix, static_cast<uint8_t>(max_length), asn});
+  }
+}
+
+const FilterPolicy* RegistryCompiler::PolicyFor(Family family) const {
+  const std::optional<FilterPolicy>& p = family == Family::kIpv4 ? filter4_ : filter6_;
+  return p ? &*p : nullptr;
+}
+
+void RegistryCompiler::Recompile(Entry& entry) const {
+  entry.vrps.clear();
+  entry.policy_diagnostics.clear();
+  CompileRouteObject(entry.object, PolicyFor(entry.object.prefix.family()), &entry.vrps,
+                     &entry.policy_diagnostics);
+}
+
+absl::Status RegistryCompiler::Apply(const RegistryDelta& delta) {
+  // Parse filter files first: if one is broken, nothing changes.
+  std::optional<std::optional<FilterPolicy>> new_filter4, new_filter6;
+  for (const FileChange& change : delta.changes) {
+    bool v4 = change.path == kFilterPath;
+    if (!v4 && change.path != kFilter6Path) continue;
+    std::optional<FilterPolicy> policy;
+    if (change.content) {
+      absl::StatusOr<FilterPolicy> parsed =
+          FilterPolicy::Parse(*change.content, v4 ? Family::kIpv4 : Family::kIpv6, change.path);
+      if (!parsed.ok()) return parsed.status();
+      policy = std::move(*parsed);
+    }
+    (v4 ? new_filter4 : new_filter6) = std::move(policy);
+  }
+
+  bool recompile4 = false, recompile6 = false;
+  if (delta.full) {
+    objects_.clear();
+    filter4_ = new_filter4 ? std::move(*new_filter4) : std::nullopt;
+    filter6_ = new_filter6 ? std::move(*new_filter6) : std::nullopt;
+  } else {
+    if (new_filter4) {
+      filter4_ = std::move(*new_filter4);
+      recompile4 = true;
+    }
+    if (new_filter6) {
+      filter6_ = std::move(*new_filter6);
+      recompile6 = true;
+    }
+  }
+
+  last_parsed_ = 0;
+  for (const FileChange& change : delta.changes) {
+    Family family;
+    if (!IsRouteObjectPath(change.path, &family)) continue;
+    if (!change.content) {
+      objects_.erase(change.path);
+      continue;
+    }
+    Entry entry;
+    entry.object = ParseRouteObject(change.path, family, *change.content);
+    ++last_parsed_;
+    if (!recompile4 && !recompile6) Recompile(entry);
+    objects_.insert_or_assign(change.path, std::move(entry));
+  }
+  if (recompile4 || recompile6) {
+    for (auto& [path, entry] : objects_) Recompile(entry);
+  }
+  revision_ = delta.revision;
+  return absl::OkStatus();
+}
+
+VrpSet RegistryCompiler::BuildSet() const {
+  std::vector<Vrp> all;
+  all.reserve(objects_.size() + objects_.size() / 4);
+  for (const auto& [path, entry] : objects_) all.insert(all.end(), entry.vrps.begin(), entry.vrps.end());
+  return VrpSet(std::move(all));
+}
+
+std::vector<Diagnostic> RegistryCompiler::Diagnostics() const {
+  std::vector<Diagnostic> out;
+  for (const auto& [path, entry] : objects_) {
+    out.insert(out.end(), entry.object.diagnostics.begin(), entry.object.diagnostics.end());
+    out.insert(out.end(), entry.policy_diagnostics.begin(), entry.policy_diagnostics.end());
+  }
+  std::sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.file, a.line) < std::tie(b.file, b.line);
+  });
+  return out;
+}
+
+}  // namespace rtr42::roa

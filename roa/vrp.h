@@ -1,0 +1,68 @@
+// Vrp and VrpSet: the validated ROA payload a cache serves.
+//
+// A Vrp is (prefix, max length, origin ASN). A VrpSet is an immutable,
+// sorted, duplicate-free vector of them; Diff() of two sets walks both once
+// and yields what the second announces and withdraws relative to the first.
+#ifndef RTR42_ROA_VRP_H_
+#define RTR42_ROA_VRP_H_
+
+#include <compare>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "roa/prefix.h"
+
+namespace rtr42::roa {
+
+struct Vrp {
+  Prefix prefix;
+  uint8_t max_length = 0;
+  uint32_t asn = 0;
+
+  friend auto operator<=>(const Vrp&, const Vrp&) = default;
+  friend bool operator==(const Vrp&, const Vrp&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const Vrp& v) {
+    return H::combine(std::move(h), v.prefix, v.max_length, v.asn);
+  }
+  // "172.20.0.0/24-28 AS4242420000"
+  std::string ToString() const;
+};
+
+struct VrpDiff {
+  std::vector<Vrp> announced;  // sorted
+  std::vector<Vrp> withdrawn;  // sorted
+  bool empty() const { return announced.empty() && withdrawn.empty(); }
+  size_t size() const { return announced.size() + withdrawn.size(); }
+};
+
+class VrpSet {
+ public:
+  VrpSet() = default;
+  // Sorts and removes duplicates.
+  explicit VrpSet(std::vector<Vrp> vrps);
+
+  const std::vector<Vrp>& vrps() const { return vrps_; }
+  size_t size() const { return vrps_.size(); }
+  size_t ipv4_count() const { return ipv4_count_; }
+  size_t ipv6_count() const { return vrps_.size() - ipv4_count_; }
+  bool Contains(const Vrp& vrp) const;
+
+  friend bool operator==(const VrpSet& a, const VrpSet& b) { return a.vrps_ == b.vrps_; }
+
+ private:
+  std::vector<Vrp> vrps_;
+  size_t ipv4_count_ = 0;
+};
+
+// What `to` has that `from` lacks (announced) and the reverse (withdrawn).
+VrpDiff Diff(const VrpSet& from, const VrpSet& to);
+
+// Composes two consecutive diffs (a: s0->s1, b: s1->s2) into s0->s2.
+VrpDiff Compose(const VrpDiff& a, const VrpDiff& b);
+
+}  // namespace rtr42::roa
+
+#endif  // RTR42_ROA_VRP_H_

@@ -1,0 +1,203 @@
+#include "roa/vrp_format.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace rtr42::roa {
+
+absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name) {
+  std::string lower = absl::AsciiStrToLower(std::string(name));
+  if (lower == "json") return OutputFormat::kJson;
+  if (lower == "bird2") return OutputFormat::kBird2;
+  if (lower == "bird1") return OutputFormat::kBird1;
+  if (lower == "csv") return OutputFormat::kCsv;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown format '", name, "' (json, bird2, bird1, csv)"));
+}
+
+bool ParseAsn(absl::string_view text, uint32_t* asn) {
+  if (text.size() >= 2 && absl::EqualsIgnoreCase(text.substr(0, 2), "as")) text.remove_prefix(2);
+  if (text.empty() || text.size() > 10 || text.find_first_not_of("0123456789") != absl::string_view::npos) {
+    return false;
+  }
+  uint64_t v = 0;
+  if (!absl::SimpleAtoi(text, &v) || v > 0xffffffffULL) return false;
+  *asn = static_cast<uint32_t>(v);
+  return true;
+}
+
+std::string FormatVrps(const VrpSet& set, OutputFormat format, const FormatOptions& options) {
+  std::string out;
+  out.reserve(set.size() * 64 + 256);
+  auto wanted = [&](const Vrp& v) { return !options.family || v.prefix.family() == *options.family; };
+  size_t count = 0;
+  for (const Vrp& v : set.vrps()) count += wanted(v);
+  switch (format) {
+    case OutputFormat::kJson: {
+      absl::StrAppend(&out, "{\n  \"metadata\": {\n    \"counts\": ", count, ",\n    \"generated\": ",
+                      options.generated, ",\n    \"valid\": ", options.generated + options.valid_seconds);
+      if (!options.commit.empty()) absl::StrAppend(&out, ",\n    \"commit\": \"", options.commit, "\"");
+      out += "\n  },\n  \"roas\": [";
+      bool first = true;
+      for (const Vrp& v : set.vrps()) {
+        if (!wanted(v)) continue;
+        absl::StrAppend(&out, first ? "\n" : ",\n", "    {\"prefix\": \"", v.prefix.ToString(),
+                        "\", \"maxLength\": ", v.max_length, ", \"asn\": \"AS", v.asn, "\"}");
+        first = false;
+      }
+      out += first ? "]\n}\n" : "\n  ]\n}\n";
+      break;
+    }
+    case OutputFormat::kBird2:
+    case OutputFormat::kBird1: {
+      const char* keyword = format == OutputFormat::kBird2 ? "route" : "roa";
+      for (const Vrp& v : set.vrps()) {
+        if (!wanted(v)) continue;
+        absl::StrAppend(&out, keyword, " ", v.prefix.ToString(), " max ", v.max_length, " as ",
+                        v.asn, ";\n");
+      }
+      break;
+    }
+    case OutputFormat::kCsv:
+      out += "ASN,IP Prefix,Max Length,Trust Anchor\n";
+      for (const Vrp& v : set.vrps()) {
+        if (!wanted(v)) continue;
+        absl::StrAppend(&out, "AS", v.asn, ",", v.prefix.ToString(), ",", v.max_length, ",dn42\n");
+      }
+      break;
+  }
+  return out;
+}
+
+namespace {
+
+// Streams {"roas": [{...}, ...]} into a vector of VRPs.
+class RoaSax : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  std::vector<Vrp> vrps;
+  std::string error;
+
+  bool null() override { return Scalar(); }
+  bool boolean(bool) override { return Scalar(); }
+  bool number_integer(number_integer_t v) override { return Number(static_cast<int64_t>(v)); }
+  bool number_unsigned(number_unsigned_t v) override {
+    return Number(v > 0x7fffffffffffffffULL ? -1 : static_cast<int64_t>(v));
+  }
+  bool number_float(number_float_t, const string_t&) override {
+    if (InRoa()) return Fail("a number in a roa entry is not an integer");
+    return true;
+  }
+  bool string(string_t& v) override {
+    if (!InRoa()) return true;
+    if (key_ == "prefix") {
+      prefix_ = v;
+    } else if (key_ == "asn") {
+      if (!ParseAsn(v, &asn_)) return Fail(absl::StrCat("asn '", v, "' is not an AS number"));
+      has_asn_ = true;
+    } else if (key_ == "maxLength") {
+      int64_t n = 0;
+      if (!absl::SimpleAtoi(v, &n)) return Fail(absl::StrCat("maxLength '", v, "' is not a number"));
+      return Number(n);
+    }
+    return true;
+  }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    ++depth_;
+    if (depth_ == 3 && in_roas_) {
+      prefix_.clear();
+      max_length_ = -1;
+      has_asn_ = false;
+    }
+    return true;
+  }
+  bool key(string_t& k) override {
+    key_ = k;
+    if (depth_ == 1) top_key_ = k;
+    return true;
+  }
+  bool end_object() override {
+    if (depth_ == 3 && in_roas_) {
+      if (!FinishRoa()) return false;
+      ++index_;
+    }
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    ++depth_;
+    if (depth_ == 2 && top_key_ == "roas") in_roas_ = roas_present_ = true;
+    return true;
+  }
+  bool end_array() override {
+    if (depth_ == 2) in_roas_ = false;
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception& e) override {
+    error = absl::StrCat("JSON syntax error at byte ", position, ": ", e.what());
+    return false;
+  }
+  bool roas_present() const { return roas_present_; }
+
+ private:
+  bool InRoa() const { return in_roas_ && depth_ == 3; }
+  bool Scalar() { return true; }
+  bool Number(int64_t v) {
+    if (!InRoa()) return true;
+    if (key_ == "maxLength") {
+      if (v < 0 || v > 128) return Fail(absl::StrCat("maxLength ", v, " is out of range"));
+      max_length_ = static_cast<int>(v);
+    } else if (key_ == "asn") {
+      if (v < 0 || v > 0xffffffffLL) return Fail(absl::StrCat("asn ", v, " is out of range"));
+      asn_ = static_cast<uint32_t>(v);
+      has_asn_ = true;
+    }
+    return true;
+  }
+  bool FinishRoa() {
+    if (prefix_.empty()) return Fail("no prefix");
+    absl::StatusOr<Prefix> p = Prefix::Parse(prefix_);
+    if (!p.ok()) return Fail(std::string(p.status().message()));
+    if (!has_asn_) return Fail("no asn");
+    int ml = max_length_ < 0 ? p->length() : max_length_;
+    if (ml < p->length() || ml > MaxLength(p->family())) {
+      return Fail(absl::StrCat("maxLength ", ml, " does not fit ", prefix_));
+    }
+    vrps.push_back(Vrp{*p, static_cast<uint8_t>(ml), asn_});
+    return true;
+  }
+  bool Fail(std::string why) {
+    error = absl::StrCat("roas[", index_, "]: ", why);
+    return false;
+  }
+
+  int depth_ = 0;
+  bool in_roas_ = false;
+  bool roas_present_ = false;
+  std::string top_key_, key_;
+  size_t index_ = 0;
+  std::string prefix_;
+  int max_length_ = -1;
+  uint32_t asn_ = 0;
+  bool has_asn_ = false;
+};
+
+}  // namespace
+
+absl::StatusOr<VrpSet> ParseVrpJson(absl::string_view text) {
+  RoaSax sax;
+  bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &sax);
+  if (!ok || !sax.error.empty()) {
+    return absl::InvalidArgumentError(sax.error.empty() ? "invalid JSON" : sax.error);
+  }
+  if (!sax.roas_present()) return absl::InvalidArgumentError("no \"roas\" array");
+  return VrpSet(std::move(sax.vrps));
+}
+
+}  // namespace rtr42::roa

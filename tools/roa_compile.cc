@@ -1,0 +1,92 @@
+// roa-compile: the dn42 registry (git, directory or the embedded sample) to a
+// VRP file in JSON (StayRTR / rpki-client), BIRD 2, BIRD 1 or CSV.
+#include <cstdio>
+#include <iostream>
+
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "base/args.h"
+#include "base/file_util.h"
+#include "base/log.h"
+#include "roa/compiler.h"
+#include "roa/open_registry.h"
+#include "roa/vrp_format.h"
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::cerr << "roa-compile: " << status.message() << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace rtr42;
+  Args args("roa-compile", "Compiles dn42 route/route6 objects into validated ROA payloads (VRPs).");
+  args.AddOption("registry", "PATH|URL",
+                 "registry: git repository, URL, or directory with data/ (default: embedded sample)");
+  args.AddOption("ref", "REV", "git branch, tag or commit to read (default HEAD)");
+  args.AddOption("cache-dir", "DIR", "where a URL is cloned (default ~/.cache/rtr42)");
+  args.AddOption("format", "FMT", "json (default), bird2, bird1 or csv");
+  args.AddOption("family", "4|6", "only IPv4 or only IPv6 VRPs");
+  args.AddOption("output", "FILE", "write here (atomically) instead of standard output");
+  args.AddSwitch("diagnostics", "list every dropped or adjusted object on standard error");
+  args.AddSwitch("quiet", "no summary line");
+  if (absl::Status s = args.Parse(argc, argv); !s.ok()) return Fail(s);
+  if (args.Has("help")) {
+    std::cout << args.Help();
+    return 0;
+  }
+  if (!args.positional().empty()) {
+    return Fail(absl::InvalidArgumentError("unexpected argument '" + args.positional()[0] + "'"));
+  }
+  absl::StatusOr<roa::OutputFormat> format = roa::ParseOutputFormat(args.Get("format", "json"));
+  if (!format.ok()) return Fail(format.status());
+  roa::FormatOptions options;
+  if (args.Has("family")) {
+    std::string f = args.Get("family");
+    if (f == "4") {
+      options.family = roa::Family::kIpv4;
+    } else if (f == "6") {
+      options.family = roa::Family::kIpv6;
+    } else {
+      return Fail(absl::InvalidArgumentError("--family must be 4 or 6"));
+    }
+  }
+  SetLogLevel(LogLevel::kWarning);
+
+  absl::Time start = absl::Now();
+  absl::StatusOr<std::unique_ptr<roa::RegistrySource>> source =
+      roa::OpenRegistrySource(args.Get("registry"), args.Get("ref"), args.Get("cache-dir"));
+  if (!source.ok()) return Fail(source.status());
+  absl::StatusOr<std::optional<roa::RegistryDelta>> delta = (*source)->Poll();
+  if (!delta.ok()) return Fail(delta.status());
+  roa::RegistryCompiler compiler;
+  if (delta->has_value()) {
+    if (absl::Status s = compiler.Apply(**delta); !s.ok()) return Fail(s);
+  }
+  roa::VrpSet set = compiler.BuildSet();
+  std::vector<roa::Diagnostic> diagnostics = compiler.Diagnostics();
+  double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
+
+  options.generated = absl::ToUnixSeconds(absl::Now());
+  if (delta->has_value() && (*delta)->revision.size() == 40) options.commit = (*delta)->revision;
+  std::string text = roa::FormatVrps(set, *format, options);
+  if (args.Has("output")) {
+    if (absl::Status s = WriteFileAtomically(args.Get("output"), text); !s.ok()) return Fail(s);
+  } else {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    if (std::fflush(stdout) != 0) return Fail(absl::DataLossError("cannot write standard output"));
+  }
+  if (args.Has("diagnostics")) {
+    for (const auto& d : diagnostics) std::cerr << d.ToString() << "\n";
+  }
+  if (!args.Has("quiet")) {
+    std::cerr << absl::StrFormat(
+        "roa-compile: %s: %d objects -> %d VRPs (%d IPv4, %d IPv6), %d diagnostics, %.1f ms\n",
+        (*source)->Describe(), compiler.object_count(), set.size(), set.ipv4_count(),
+        set.ipv6_count(), diagnostics.size(), ms);
+  }
+  return 0;
+}
