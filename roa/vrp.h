@@ -36,6 +36,7 @@ struct VrpDiff {
   std::vector<Vrp> withdrawn;  // sorted
   bool empty() const { return announced.empty() && withdrawn.empty(); }
   size_t size() const { return announced.size() + withdrawn.size(); }
+  friend bool operator==(const VrpDiff&, const VrpDiff&) = default;
 };
 
 class VrpSet {

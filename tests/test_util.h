@@ -1,0 +1,37 @@
+// Helpers shared by the tests: temporary directories, running commands, and
+// where ../shared is.
+#ifndef RTR42_TESTS_TEST_UTIL_H_
+#define RTR42_TESTS_TEST_UTIL_H_
+
+#include <string>
+
+namespace rtr42::testing {
+
+// A fresh directory under $TMPDIR, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Runs `command` with /bin/sh; returns its exit status and fills `output`
+// with standard output (standard error is left alone).
+int RunCommand(const std::string& command, std::string* output = nullptr);
+
+void WriteFile(const std::string& path, const std::string& contents);
+
+// The shared registry bundle, or "" if ../shared is absent.
+std::string SharedBundlePath();
+
+// The directory holding the built tools (roa-compile, rtr42d, rtr-dump).
+std::string ToolDir();
+
+}  // namespace rtr42::testing
+
+#endif  // RTR42_TESTS_TEST_UTIL_H_

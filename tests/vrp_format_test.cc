@@ -1,0 +1,78 @@
+#include "roa/vrp_format.h"
+
+#include <gtest/gtest.h>
+
+namespace rtr42::roa {
+namespace {
+
+VrpSet Sample() {
+  return VrpSet({Vrp{*Prefix::Parse("172.20.0.0/24"), 28, 4242420000},
+                 Vrp{*Prefix::Parse("fd42::/48"), 64, 4242420001}});
+}
+
+TEST(VrpFormatTest, JsonRoundTrips) {
+  FormatOptions o;
+  o.generated = 1700000000;
+  o.commit = "abc";
+  std::string json = FormatVrps(Sample(), OutputFormat::kJson, o);
+  EXPECT_NE(json.find("\"counts\": 2"), std::string::npos);
+  EXPECT_NE(json.find("\"generated\": 1700000000"), std::string::npos);
+  EXPECT_NE(json.find("\"valid\": 1700086400"), std::string::npos);
+  EXPECT_NE(json.find("\"commit\": \"abc\""), std::string::npos);
+  EXPECT_NE(json.find("{\"prefix\": \"172.20.0.0/24\", \"maxLength\": 28, \"asn\": \"AS4242420000\"}"),
+            std::string::npos);
+  absl::StatusOr<VrpSet> back = ParseVrpJson(json);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, Sample());
+}
+
+TEST(VrpFormatTest, EmptySetIsValidJson) {
+  std::string json = FormatVrps(VrpSet(), OutputFormat::kJson, {});
+  absl::StatusOr<VrpSet> back = ParseVrpJson(json);
+  ASSERT_TRUE(back.ok()) << back.status() << json;
+  EXPECT_EQ(back->size(), 0u);
+}
+
+TEST(VrpFormatTest, BirdAndCsv) {
+  EXPECT_EQ(FormatVrps(Sample(), OutputFormat::kBird2, {}),
+            "route 172.20.0.0/24 max 28 as 4242420000;\nroute fd42::/48 max 64 as 4242420001;\n");
+  EXPECT_EQ(FormatVrps(Sample(), OutputFormat::kBird1, {.family = Family::kIpv6}),
+            "roa fd42::/48 max 64 as 4242420001;\n");
+  EXPECT_EQ(FormatVrps(Sample(), OutputFormat::kCsv, {.family = Family::kIpv4}),
+            "ASN,IP Prefix,Max Length,Trust Anchor\nAS4242420000,172.20.0.0/24,28,dn42\n");
+}
+
+TEST(VrpFormatTest, ParsesNumericAsnsAndMissingMaxLength) {
+  absl::StatusOr<VrpSet> s = ParseVrpJson(
+      R"({"metadata": {"x": [1, 2]}, "roas": [{"prefix": "10.0.0.0/8", "asn": 65000, "ta": "x"},
+          {"prefix": "10.0.0.0/8", "maxLength": 24, "asn": "as65001", "expires": 1}]})");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->size(), 2u);
+  EXPECT_EQ(s->vrps()[0].max_length, 8);
+  EXPECT_EQ(s->vrps()[0].asn, 65000u);
+  EXPECT_EQ(s->vrps()[1].asn, 65001u);
+}
+
+TEST(VrpFormatTest, RejectsBadEntriesWithTheirIndex) {
+  struct Case {
+    const char* json;
+    const char* expect;
+  } cases[] = {
+      {R"({"roas": [{"prefix": "10.0.0.0/8", "asn": 1}, {"prefix": "10.0.0.1/8", "asn": 1}]})",
+       "roas[1]"},
+      {R"({"roas": [{"prefix": "10.0.0.0/8", "maxLength": 33, "asn": 1}]})", "roas[0]"},
+      {R"({"roas": [{"prefix": "10.0.0.0/8", "maxLength": 7, "asn": 1}]})", "does not fit"},
+      {R"({"roas": [{"prefix": "10.0.0.0/8", "asn": "ASx"}]})", "not an AS number"},
+      {R"({"roas": [{"prefix": "10.0.0.0/8"}]})", "no asn"},
+      {R"({"roas": [{"prefix": "10.0.0.0/8", "asn": 1})", "syntax error"},
+      {R"({"vrps": []})", "no \"roas\""},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<VrpSet> s = ParseVrpJson(c.json);
+    ASSERT_FALSE(s.ok()) << c.json;
+    EXPECT_NE(s.status().message().find(c.expect), std::string::npos) << s.status();
+  }
+}
+
+}  // namespace
+}  // namespace rtr42::roa
