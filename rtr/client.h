@@ -1,0 +1,87 @@
+// RtrClient: the router side of RTR, for rtr-dump and the tests.
+//
+// A blocking client over one TCP connection. It keeps what a router keeps —
+// session id, serial, the VRP set — and checks the cache's stream the way
+// strict routers do: a duplicate announcement, a withdrawal of an unknown
+// record, a PDU of the wrong version or type, or a PDU out of place is an
+// error (and the client sends the matching Error Report before giving up).
+#ifndef RTR42_RTR_CLIENT_H_
+#define RTR42_RTR_CLIENT_H_
+
+#include "rtr/asio.h"
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/container/btree_set.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "rtr/pdu.h"
+
+namespace rtr42::rtr {
+
+class RtrClient {
+ public:
+  struct Options {
+    std::string host;
+    std::string port;
+    uint8_t version = kMaxVersion;
+    // Fall back to the version a cache names in Unsupported Protocol Version.
+    bool negotiate = true;
+    absl::Duration timeout = absl::Seconds(30);
+  };
+  // What one query brought.
+  struct SyncResult {
+    bool reset = false;   // the cache answered Cache Reset (the client then resets)
+    size_t announced = 0;
+    size_t withdrawn = 0;
+    roa::VrpDiff diff;    // of this sync, when `record_diff` is set
+  };
+
+  static absl::StatusOr<std::unique_ptr<RtrClient>> Connect(const Options& options);
+  ~RtrClient();
+
+  // Reset Query: replaces the set with the cache's full set.
+  absl::StatusOr<SyncResult> Reset(bool record_diff = false);
+  // Serial Query from the current serial; on Cache Reset does a Reset Query.
+  absl::StatusOr<SyncResult> Refresh(bool record_diff = false);
+  // Waits up to `timeout` for a Serial Notify; true if one came.
+  absl::StatusOr<bool> WaitForNotify(absl::Duration timeout);
+
+  uint8_t version() const { return version_; }
+  uint16_t session_id() const { return session_id_; }
+  uint32_t serial() const { return serial_; }
+  const std::optional<Timers>& timers() const { return timers_; }
+  roa::VrpSet set() const;
+  size_t size() const { return vrps_.size(); }
+
+  // Low level, for wire tests.
+  absl::Status SendBytes(const std::string& bytes);
+  // The next PDU; a connection closed by the cache is kUnavailable.
+  absl::StatusOr<Pdu> ReadPdu(absl::Duration timeout);
+
+ private:
+  explicit RtrClient(const Options& options);
+  absl::Status Open();
+  absl::StatusOr<SyncResult> Query(bool reset, bool record_diff);
+  absl::Status Reject(ErrorCode code, const std::string& pdu, const std::string& message);
+
+  Options options_;
+  uint8_t version_;
+  boost::asio::io_context io_;
+  std::unique_ptr<boost::asio::ip::tcp::socket> socket_;
+  std::string buffer_;
+  std::string last_pdu_bytes_;
+  bool have_session_ = false;
+  uint16_t session_id_ = 0;
+  uint32_t serial_ = 0;
+  std::optional<Timers> timers_;
+  absl::btree_set<roa::Vrp> vrps_;
+};
+
+// Splits "host:port" / "[v6]:port".
+absl::Status SplitHostPort(const std::string& text, std::string* host, std::string* port);
+
+}  // namespace rtr42::rtr
+
+#endif  // RTR42_RTR_CLIENT_H_

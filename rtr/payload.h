@@ -1,0 +1,76 @@
+// EncodedUpdate: the wire form of one roa::Update, shared by every session.
+//
+// Each protocol version's bytes are built once, on first use: the full set
+// (for Reset Queries) and the diff from each retained serial (for Serial
+// Queries). A response is a short list of shared immutable buffers —
+// Cache Response, payload, End of Data — that a session gather-writes; no
+// session ever copies the payload, so a thousand routers cost a thousand
+// small session objects, not a thousand copies of the VRPs.
+//
+// Thread-safe: any number of sessions may ask for responses at once.
+#ifndef RTR42_RTR_PAYLOAD_H_
+#define RTR42_RTR_PAYLOAD_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "roa/history.h"
+#include "rtr/pdu.h"
+
+namespace rtr42::rtr {
+
+using Buffer = std::shared_ptr<const std::string>;
+// Buffers to write in order.
+using Response = std::vector<Buffer>;
+
+// Total bytes of a response.
+size_t ResponseSize(const Response& response);
+
+class EncodedUpdate {
+ public:
+  EncodedUpdate(std::shared_ptr<const roa::Update> update, Timers timers);
+
+  const roa::Update& update() const { return *update_; }
+  uint32_t serial() const { return update_->serial(); }
+  uint16_t session_id() const { return update_->session_id(); }
+
+  // Cache Response, every VRP announced, End of Data.
+  Response FullResponse(uint8_t version) const;
+  // Cache Response, the diff from `serial`, End of Data; nullopt if `serial`
+  // is no longer retained (the caller answers with Cache Reset).
+  std::optional<Response> DiffResponse(uint8_t version, uint32_t serial) const;
+  const Buffer& SerialNotify(uint8_t version) const { return notify_[version]; }
+
+  // Number of prefix PDUs in the full set.
+  size_t size() const { return update_->set().size(); }
+
+ private:
+  struct PerVersion {
+    std::once_flag full_once;
+    Buffer full;
+    std::mutex diffs_mutex;
+    std::map<uint32_t, Buffer> diffs;
+  };
+
+  std::shared_ptr<const roa::Update> update_;
+  std::array<Buffer, kMaxVersion + 1> cache_response_;
+  std::array<Buffer, kMaxVersion + 1> end_of_data_;
+  std::array<Buffer, kMaxVersion + 1> notify_;
+  mutable std::array<PerVersion, kMaxVersion + 1> per_version_;
+};
+
+// A Cache Reset PDU of `version`, shared.
+const Buffer& CacheResetPdu(uint8_t version);
+
+// Encodes `diff` (withdrawals first) as prefix PDUs.
+std::string EncodeDiff(uint8_t version, const roa::VrpDiff& diff);
+
+}  // namespace rtr42::rtr
+
+#endif  // RTR42_RTR_PAYLOAD_H_

@@ -1,0 +1,145 @@
+#include "rtr/server.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "base/log.h"
+#include "rtr/session.h"
+
+namespace rtr42::rtr {
+
+absl::StatusOr<tcp::endpoint> ParseListenAddress(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("'", text, "' is not ADDRESS:PORT"));
+  }
+  std::string host = text.substr(0, colon);
+  uint32_t port = 0;
+  if (!absl::SimpleAtoi(text.substr(colon + 1), &port) || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("'", text, "' has a bad port"));
+  }
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "::";
+  boost::system::error_code ec;
+  asio::ip::address address = asio::ip::make_address(host, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("'", host, "' is not an IP address"));
+  return tcp::endpoint(address, static_cast<uint16_t>(port));
+}
+
+Server::Server(asio::io_context& io, ServerOptions options) : io_(io), options_(std::move(options)) {}
+
+Server::~Server() { Stop(); }
+
+absl::Status Server::Start() {
+  for (const tcp::endpoint& endpoint : options_.listen) {
+    auto acceptor = std::make_unique<tcp::acceptor>(io_);
+    boost::system::error_code ec;
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec && endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return absl::UnavailableError(
+          absl::StrCat("listen on ", endpoint.address().to_string(), " port ", endpoint.port(), ": ",
+                       ec.message()));
+    }
+    tcp::endpoint bound = acceptor->local_endpoint(ec);
+    RTR42_LOG_INFO("listening on %s port %d", bound.address().to_string(), bound.port());
+    acceptors_.push_back(std::move(acceptor));
+  }
+  for (size_t i = 0; i < acceptors_.size(); ++i) Accept(i);
+  return absl::OkStatus();
+}
+
+void Server::Accept(size_t index) {
+  acceptors_[index]->async_accept(
+      asio::make_strand(io_), [this, index](const boost::system::error_code& ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted) return;
+        if (!ec) {
+          std::shared_ptr<Session> session;
+          std::shared_ptr<const EncodedUpdate> current;
+          size_t active = 0;
+          {
+            std::lock_guard lock(mutex_);
+            if (stopped_) return;
+            active = sessions_.size();
+            if (active < options_.max_connections) {
+              uint64_t id = next_id_++;
+              session = std::make_shared<Session>(std::move(socket), *this, id);
+              sessions_.emplace(id, session);
+              current = current_;
+              ++active;
+            }
+          }
+          if (session) {
+            ++stats_.sessions_opened;
+            RTR42_LOG_INFO("session %s opened (%d active)", session->peer(), active);
+            session->Start(std::move(current));
+          } else {
+            ++stats_.connections_refused;
+            boost::system::error_code ignored;
+            tcp::endpoint peer = socket.remote_endpoint(ignored);
+            RTR42_LOG_WARNING("connection from %s refused: limit of %d connections reached",
+                              peer.address().to_string(), options_.max_connections);
+            socket.close(ignored);
+          }
+        } else {
+          RTR42_LOG_WARNING("accept failed: %s", ec.message());
+        }
+        Accept(index);
+      });
+}
+
+void Server::Stop() {
+  std::map<uint64_t, std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    sessions = sessions_;
+  }
+  for (auto& acceptor : acceptors_) {
+    boost::system::error_code ec;
+    acceptor->close(ec);
+  }
+  for (auto& [id, session] : sessions) session->Close("server shutting down");
+}
+
+void Server::Remove(uint64_t id) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(id);
+}
+
+void Server::Publish(std::shared_ptr<const roa::Update> update) {
+  auto encoded = std::make_shared<const EncodedUpdate>(update, options_.timers);
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard lock(mutex_);
+    current_ = encoded;
+    sessions.reserve(sessions_.size());
+    for (auto& [id, session] : sessions_) sessions.push_back(session);
+  }
+  for (auto& session : sessions) session->OnUpdate(encoded);
+}
+
+std::shared_ptr<const EncodedUpdate> Server::current() const {
+  std::lock_guard lock(mutex_);
+  return current_;
+}
+
+std::vector<tcp::endpoint> Server::bound_endpoints() const {
+  std::vector<tcp::endpoint> out;
+  for (const auto& a : acceptors_) {
+    boost::system::error_code ec;
+    tcp::endpoint e = a->local_endpoint(ec);
+    if (!ec) out.push_back(e);
+  }
+  return out;
+}
+
+size_t Server::session_count() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+}  // namespace rtr42::rtr

@@ -1,0 +1,95 @@
+// Server: the RTR cache server over TCP (Boost.Asio).
+//
+// Acceptors on several addresses; one Session per connection, each on its
+// own strand, so a small fixed pool of threads serves every router; a
+// connection limit that is enforced at accept. Publish() hands a new Update
+// to every session (Serial Notify fan-out). Sessions answer queries with
+// gather-writes of the shared EncodedUpdate buffers, read no further query
+// until the previous answer is written, and are closed when a write makes no
+// progress for `write_stall_timeout` (a router that stopped reading).
+#ifndef RTR42_RTR_SERVER_H_
+#define RTR42_RTR_SERVER_H_
+
+#include <atomic>
+#include "rtr/asio.h"
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "roa/history.h"
+#include "rtr/payload.h"
+
+namespace rtr42::rtr {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// "127.0.0.1:8282", "[::1]:8282", ":8282" (all IPv6 and IPv4 addresses).
+absl::StatusOr<tcp::endpoint> ParseListenAddress(const std::string& text);
+
+struct ServerOptions {
+  std::vector<tcp::endpoint> listen;
+  size_t max_connections = 4096;
+  uint8_t max_version = kMaxVersion;  // the highest RTR version offered
+  Timers timers;
+  absl::Duration write_stall_timeout = absl::Seconds(60);
+};
+
+// Counters, readable from any thread.
+struct ServerStats {
+  std::atomic<uint64_t> sessions_opened{0};
+  std::atomic<uint64_t> connections_refused{0};
+  std::atomic<uint64_t> reset_queries{0};
+  std::atomic<uint64_t> serial_queries{0};
+  std::atomic<uint64_t> cache_resets{0};
+  std::atomic<uint64_t> error_reports_sent{0};
+  std::atomic<uint64_t> notifies_sent{0};
+  std::atomic<uint64_t> bytes_sent{0};
+};
+
+class Session;
+
+class Server {
+ public:
+  Server(asio::io_context& io, ServerOptions options);
+  ~Server();
+
+  // Binds and starts accepting on every listen address.
+  absl::Status Start();
+  // Stops accepting and closes every session.
+  void Stop();
+
+  // Makes `update` current and notifies every session. Thread-safe.
+  void Publish(std::shared_ptr<const roa::Update> update);
+
+  std::shared_ptr<const EncodedUpdate> current() const;
+  std::vector<tcp::endpoint> bound_endpoints() const;
+  size_t session_count() const;
+  const ServerStats& stats() const { return stats_; }
+  const ServerOptions& options() const { return options_; }
+
+ private:
+  friend class Session;
+  void Accept(size_t index);
+  void Remove(uint64_t id);
+  ServerStats& mutable_stats() { return stats_; }
+
+  asio::io_context& io_;
+  ServerOptions options_;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const EncodedUpdate> current_;
+  std::map<uint64_t, std::shared_ptr<Session>> sessions_;
+  uint64_t next_id_ = 1;
+  bool stopped_ = false;
+  ServerStats stats_;
+};
+
+}  // namespace rtr42::rtr
+
+#endif  // RTR42_RTR_SERVER_H_

@@ -1,0 +1,194 @@
+#include "rtr/session.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/log.h"
+
+namespace rtr42::rtr {
+namespace {
+
+// Stop reading while this much input waits (a router pipelining queries).
+constexpr size_t kMaxBufferedInput = 64 * 1024;
+
+std::string EndpointString(const tcp::endpoint& e) {
+  return e.address().is_v6() ? absl::StrCat("[", e.address().to_string(), "]:", e.port())
+                             : absl::StrCat(e.address().to_string(), ":", e.port());
+}
+
+}  // namespace
+
+Session::Session(tcp::socket socket, Server& server, uint64_t id)
+    : socket_(std::move(socket)),
+      server_(server),
+      id_(id),
+      stall_timer_(socket_.get_executor()),
+      logic_(server.options().max_version) {
+  boost::system::error_code ec;
+  tcp::endpoint remote = socket_.remote_endpoint(ec);
+  peer_ = ec ? "unknown peer" : EndpointString(remote);
+  socket_.set_option(tcp::no_delay(true), ec);
+}
+
+void Session::Start(std::shared_ptr<const EncodedUpdate> current) {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), current = std::move(current)] {
+    self->current_ = current;
+    self->DoRead();
+  });
+}
+
+void Session::OnUpdate(std::shared_ptr<const EncodedUpdate> update) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), update = std::move(update)] {
+    self->current_ = update;
+    if (!self->writing_) self->MaybeNotify();
+  });
+}
+
+void Session::Close(std::string reason) {
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this(), reason = std::move(reason)] { self->Shutdown(reason); });
+}
+
+void Session::DoRead() {
+  if (reading_ || closed_ || logic_.buffered() >= kMaxBufferedInput) return;
+  reading_ = true;
+  socket_.async_read_some(
+      asio::buffer(read_buffer_),
+      [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+        self->reading_ = false;
+        if (self->closed_) return;
+        if (ec) {
+          self->Shutdown(ec == asio::error::eof ? "closed by peer" : ec.message());
+          return;
+        }
+        if (!self->closing_) {
+          self->logic_.Receive(absl::string_view(self->read_buffer_.data(), n));
+          self->Pump();
+        }
+        self->DoRead();
+      });
+}
+
+void Session::Pump() {
+  while (!writing_ && !closing_ && !closed_) {
+    SessionLogic::Action action = logic_.Next(current_.get());
+    if (!action.handled) break;
+    ServerStats& stats = server_.mutable_stats();
+    switch (action.query) {
+      case SessionLogic::Action::Query::kReset:
+        ++stats.reset_queries;
+        break;
+      case SessionLogic::Action::Query::kSerial:
+        ++stats.serial_queries;
+        break;
+      case SessionLogic::Action::Query::kCacheReset:
+        ++stats.serial_queries;
+        ++stats.cache_resets;
+        break;
+      case SessionLogic::Action::Query::kNone:
+        break;
+    }
+    if (action.error_sent) ++stats.error_reports_sent;
+    if (queries_++ == 0 && logic_.version()) {
+      RTR42_LOG_INFO("session %s: RTR version %d", peer_, *logic_.version());
+    }
+    if (!action.event.empty()) {
+      if (action.error_sent || action.close) {
+        RTR42_LOG_WARNING("session %s: %s", peer_, action.event);
+      } else {
+        RTR42_LOG_INFO("session %s: %s", peer_, action.event);
+      }
+    } else if (LogEnabled(LogLevel::kDebug)) {
+      RTR42_LOG_DEBUG("session %s: %s answered with %d bytes", peer_,
+                      action.query == SessionLogic::Action::Query::kReset ? "Reset Query"
+                                                                         : "Serial Query",
+                      ResponseSize(action.send));
+    }
+    if (action.close) closing_ = true;
+    if (!action.send.empty()) Enqueue(std::move(action.send));
+  }
+  if (!writing_) {
+    if (closing_) {
+      Shutdown("session ended after an error");
+    } else {
+      MaybeNotify();
+    }
+  }
+}
+
+void Session::MaybeNotify() {
+  if (closed_ || closing_ || writing_ || !current_) return;
+  if (!logic_.WantsNotify(*current_)) return;
+  logic_.MarkNotified(current_->serial());
+  ++server_.mutable_stats().notifies_sent;
+  Enqueue(Response{current_->SerialNotify(*logic_.version())});
+}
+
+void Session::Enqueue(Response response) {
+  queue_.push_back(std::move(response));
+  if (!writing_) {
+    writing_ = true;
+    front_offset_ = 0;
+    ArmStallTimer();
+    DoWrite();
+  }
+}
+
+void Session::ArmStallTimer() {
+  stall_timer_.expires_after(
+      std::chrono::milliseconds(absl::ToInt64Milliseconds(server_.options().write_stall_timeout)));
+  stall_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec || self->closed_ || !self->writing_) return;
+    self->Shutdown("slow reader: no write progress in " +
+                   absl::FormatDuration(self->server_.options().write_stall_timeout));
+  });
+}
+
+void Session::DoWrite() {
+  // Gather the unwritten part of the front response.
+  std::vector<asio::const_buffer> buffers;
+  size_t skip = front_offset_;
+  for (const Buffer& b : queue_.front()) {
+    if (skip >= b->size()) {
+      skip -= b->size();
+      continue;
+    }
+    buffers.emplace_back(b->data() + skip, b->size() - skip);
+    skip = 0;
+  }
+  socket_.async_write_some(
+      buffers, [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+        if (self->closed_) return;
+        if (ec) {
+          self->Shutdown(ec.message());
+          return;
+        }
+        self->bytes_sent_ += n;
+        self->server_.mutable_stats().bytes_sent += n;
+        self->front_offset_ += n;
+        if (self->front_offset_ >= ResponseSize(self->queue_.front())) {
+          self->queue_.pop_front();
+          self->front_offset_ = 0;
+        }
+        if (!self->queue_.empty()) {
+          self->ArmStallTimer();
+          self->DoWrite();
+          return;
+        }
+        self->writing_ = false;
+        self->stall_timer_.cancel();
+        self->Pump();
+      });
+}
+
+void Session::Shutdown(const std::string& reason) {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ec;
+  stall_timer_.cancel();
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  std::string version = logic_.version() ? absl::StrCat("v", *logic_.version()) : "no version";
+  RTR42_LOG_INFO("session %s closed (%s, %d bytes sent): %s", peer_, version, bytes_sent_, reason);
+  server_.Remove(id_);
+}
+
+}  // namespace rtr42::rtr

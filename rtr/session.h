@@ -1,0 +1,62 @@
+// Session: one router's TCP connection, driving a SessionLogic.
+//
+// Every handler runs on the session's strand. Reading goes on while a
+// response is written (so a closed connection is seen at once), but the next
+// query is only handled when the previous response has been written, so the
+// write queue holds at most one response, an Error Report and a Serial
+// Notify. Serial Notify is sent only between responses and is coalesced:
+// several updates during one response give one notify of the newest serial.
+#ifndef RTR42_RTR_SESSION_H_
+#define RTR42_RTR_SESSION_H_
+
+#include <array>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "rtr/server.h"
+#include "rtr/session_logic.h"
+
+namespace rtr42::rtr {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server& server, uint64_t id);
+
+  void Start(std::shared_ptr<const EncodedUpdate> current);
+  // Any thread.
+  void OnUpdate(std::shared_ptr<const EncodedUpdate> update);
+  void Close(std::string reason);
+
+  const std::string& peer() const { return peer_; }
+
+ private:
+  void DoRead();
+  void Pump();
+  void Enqueue(Response response);
+  void DoWrite();
+  void ArmStallTimer();
+  void MaybeNotify();
+  void Shutdown(const std::string& reason);
+
+  tcp::socket socket_;
+  Server& server_;
+  const uint64_t id_;
+  std::string peer_;
+  asio::steady_timer stall_timer_;
+  SessionLogic logic_;
+  std::shared_ptr<const EncodedUpdate> current_;
+  std::array<char, 4096> read_buffer_;
+  bool reading_ = false;
+  bool closing_ = false;  // close once the queue is written
+  bool closed_ = false;
+  std::deque<Response> queue_;
+  size_t front_offset_ = 0;  // bytes of queue_.front() already written
+  bool writing_ = false;
+  uint64_t bytes_sent_ = 0;
+  uint64_t queries_ = 0;
+};
+
+}  // namespace rtr42::rtr
+
+#endif  // RTR42_RTR_SESSION_H_

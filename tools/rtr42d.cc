@@ -1,0 +1,220 @@
+// rtr42d: the RTR cache server. Reads VRPs from the dn42 registry (git or a
+// directory), a StayRTR/rpki-client JSON file, or the embedded sample, and
+// serves them to routers over RFC 8210 / RFC 6810.
+#include <signal.h>
+
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_format.h"
+#include "base/args.h"
+#include "base/log.h"
+#include "roa/history.h"
+#include "roa/open_registry.h"
+#include "roa/vrp_source.h"
+#include "rtr/server.h"
+
+namespace rtr42 {
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::cerr << "rtr42d: " << status.message() << "\n";
+  return 2;
+}
+
+// Polls the source on its own thread and publishes each new set.
+class SourceLoop {
+ public:
+  SourceLoop(std::unique_ptr<roa::VrpSource> source, roa::History* history, rtr::Server* server,
+             absl::Duration remote_interval)
+      : source_(std::move(source)), history_(history), server_(server),
+        interval_(source_->is_remote() ? remote_interval : absl::Seconds(1)) {}
+
+  void Start() { thread_ = std::thread([this] { Run(); }); }
+  void Stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  void PollNow() {
+    {
+      std::lock_guard lock(mutex_);
+      poll_now_ = true;
+    }
+    wake_.notify_all();
+  }
+
+ private:
+  void Run() {
+    while (true) {
+      PollOnce();
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, absl::ToChronoNanoseconds(interval_), [this] { return stop_ || poll_now_; });
+      if (stop_) return;
+      poll_now_ = false;
+    }
+  }
+
+  void PollOnce() {
+    absl::StatusOr<std::optional<roa::VrpSnapshot>> snapshot = source_->Poll();
+    if (!snapshot.ok()) {
+      std::string message(snapshot.status().message());
+      if (message != last_error_) {
+        auto current = history_->current();
+        RTR42_LOG_ERROR("source %s failed: %s; %s", source_->Describe(), message,
+                        current ? absl::StrFormat("still serving serial %d", current->serial())
+                                : std::string("no VRP set to serve yet"));
+        last_error_ = message;
+      }
+      return;
+    }
+    if (!last_error_.empty()) {
+      RTR42_LOG_INFO("source %s recovered", source_->Describe());
+      last_error_.clear();
+    }
+    if (!snapshot->has_value()) return;
+    roa::VrpSnapshot& s = **snapshot;
+    std::shared_ptr<const roa::Update> update = history_->Commit(s.set, s.revision);
+    if (!update) {
+      RTR42_LOG_INFO("source %s: %s changes no VRP (%d objects re-read)", source_->Describe(),
+                     s.revision, s.parsed);
+      return;
+    }
+    const roa::VrpDiff* diff = update->last_diff();
+    RTR42_LOG_INFO(
+        "serial %d (session %d): %d VRPs (%d IPv4, %d IPv6), +%d -%d, from %s; %d objects re-read, "
+        "%d diagnostics, %.1f ms",
+        update->serial(), update->session_id(), s.set->size(), s.set->ipv4_count(),
+        s.set->ipv6_count(), diff ? diff->announced.size() : s.set->size(),
+        diff ? diff->withdrawn.size() : 0, s.revision, s.parsed, s.diagnostics, s.seconds * 1000);
+    server_->Publish(update);
+  }
+
+  std::unique_ptr<roa::VrpSource> source_;
+  roa::History* history_;
+  rtr::Server* server_;
+  absl::Duration interval_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  bool poll_now_ = false;
+  std::string last_error_;
+};
+
+int Main(int argc, char** argv) {
+  Args args("rtr42d", "RPKI-to-Router (RFC 8210, RFC 6810) cache server for dn42 ROAs.");
+  args.AddOption("listen", "ADDR:PORT", "listen here (default 127.0.0.1:8282 and [::1]:8282)", true);
+  args.AddOption("registry", "PATH|URL", "dn42 registry: git repository, URL or directory");
+  args.AddOption("registry-ref", "REF", "branch, tag or commit to follow (default HEAD)");
+  args.AddOption("cache-dir", "DIR", "where a registry URL is cloned (default ~/.cache/rtr42)");
+  args.AddOption("json", "FILE", "serve a StayRTR/rpki-client VRP JSON file (reloaded on change)");
+  args.AddOption("poll-interval", "SECONDS",
+                 "fetch a remote registry this often (default 60); local sources are checked every second");
+  args.AddOption("refresh", "SECONDS", "End of Data refresh interval (default 3600)");
+  args.AddOption("retry", "SECONDS", "End of Data retry interval (default 600)");
+  args.AddOption("expire", "SECONDS", "End of Data expire interval (default 7200)");
+  args.AddOption("max-version", "0|1", "highest RTR version offered (default 1)");
+  args.AddOption("history", "N", "keep diffs of at least N serials (default 1000), and all of the last 24 h");
+  args.AddOption("max-connections", "N", "refuse connections beyond N (default 4096)");
+  args.AddOption("threads", "N", "network threads (default 2)");
+  args.AddOption("log-level", "LEVEL", "debug, info (default), warning, error");
+  if (absl::Status s = args.Parse(argc, argv); !s.ok()) return Fail(s);
+  if (args.Has("help")) {
+    std::cout << args.Help();
+    return 0;
+  }
+  if (!args.positional().empty()) {
+    return Fail(absl::InvalidArgumentError("unexpected argument '" + args.positional()[0] + "'"));
+  }
+  if (args.Has("log-level")) {
+    absl::StatusOr<LogLevel> level = ParseLogLevel(args.Get("log-level"));
+    if (!level.ok()) return Fail(level.status());
+    SetLogLevel(*level);
+  }
+
+  rtr::ServerOptions options;
+  std::vector<std::string> listen = args.GetAll("listen");
+  if (listen.empty()) listen = {"127.0.0.1:8282", "[::1]:8282"};
+  for (const std::string& l : listen) {
+    absl::StatusOr<rtr::tcp::endpoint> e = rtr::ParseListenAddress(l);
+    if (!e.ok()) return Fail(e.status());
+    options.listen.push_back(*e);
+  }
+  absl::StatusOr<int64_t> refresh = args.GetInt("refresh", 3600, 1, 86400);
+  absl::StatusOr<int64_t> retry = args.GetInt("retry", 600, 1, 7200);
+  absl::StatusOr<int64_t> expire = args.GetInt("expire", 7200, 600, 172800);
+  absl::StatusOr<int64_t> history_n = args.GetInt("history", 1000, 1, 10000000);
+  absl::StatusOr<int64_t> max_conn = args.GetInt("max-connections", 4096, 1, 1000000);
+  absl::StatusOr<int64_t> threads = args.GetInt("threads", 2, 1, 256);
+  absl::StatusOr<int64_t> poll = args.GetInt("poll-interval", 60, 1, 86400);
+  absl::StatusOr<int64_t> max_version = args.GetInt("max-version", rtr::kMaxVersion, 0, rtr::kMaxVersion);
+  for (const auto* v : {&refresh, &retry, &expire, &history_n, &max_conn, &threads, &poll, &max_version}) {
+    if (!v->ok()) return Fail(v->status());
+  }
+  options.timers = rtr::Timers{uint32_t(*refresh), uint32_t(*retry), uint32_t(*expire)};
+  if (absl::Status s = rtr::ValidateTimers(options.timers); !s.ok()) return Fail(s);
+  options.max_connections = static_cast<size_t>(*max_conn);
+  options.max_version = static_cast<uint8_t>(*max_version);
+
+  std::unique_ptr<roa::VrpSource> source;
+  if (args.Has("json")) {
+    if (args.Has("registry")) return Fail(absl::InvalidArgumentError("--json and --registry exclude each other"));
+    source = std::make_unique<roa::JsonVrpSource>(args.Get("json"));
+  } else {
+    absl::StatusOr<std::unique_ptr<roa::RegistrySource>> registry = roa::OpenRegistrySource(
+        args.Get("registry"), args.Get("registry-ref"), args.Get("cache-dir"));
+    if (!registry.ok()) return Fail(registry.status());
+    source = std::make_unique<roa::RegistryVrpSource>(std::move(*registry));
+  }
+
+  roa::History history(roa::RandomSessionId(),
+                       roa::HistoryOptions{.min_serials = static_cast<size_t>(*history_n)});
+  rtr::asio::io_context io;
+  rtr::Server server(io, options);
+  if (absl::Status s = server.Start(); !s.ok()) return Fail(s);
+  RTR42_LOG_INFO("rtr42d: source %s, session id %d, refresh %d retry %d expire %d",
+                 source->Describe(), history.session_id(), options.timers.refresh,
+                 options.timers.retry, options.timers.expire);
+
+  SourceLoop loop(std::move(source), &history, &server, absl::Seconds(*poll));
+  loop.Start();
+
+  rtr::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        if (signo == SIGHUP) {
+          RTR42_LOG_INFO("SIGHUP: polling the source now");
+          loop.PollNow();
+          signals.async_wait(on_signal);
+          return;
+        }
+        RTR42_LOG_INFO("%s: shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
+        server.Stop();
+        io.stop();
+      };
+  signals.async_wait(on_signal);
+
+  std::vector<std::thread> pool;
+  for (int64_t i = 1; i < *threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  loop.Stop();
+  RTR42_LOG_INFO("rtr42d stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace rtr42
+
+int main(int argc, char** argv) {
+  // A router vanishing mid-write must not kill the daemon.
+  signal(SIGPIPE, SIG_IGN);
+  return rtr42::Main(argc, argv);
+}

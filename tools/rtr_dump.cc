@@ -1,0 +1,110 @@
+// rtr-dump: an RTR client that dumps, watches and compares RTR caches.
+#include <iostream>
+
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "base/args.h"
+#include "base/file_util.h"
+#include "roa/vrp_format.h"
+#include "rtr/client.h"
+
+namespace rtr42 {
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::cerr << "rtr-dump: " << status.message() << "\n";
+  return 2;
+}
+
+absl::StatusOr<std::unique_ptr<rtr::RtrClient>> Dump(const std::string& address, const Args& args) {
+  rtr::RtrClient::Options options;
+  if (absl::Status s = rtr::SplitHostPort(address, &options.host, &options.port); !s.ok()) return s;
+  if (args.Has("version")) {
+    std::string v = args.Get("version");
+    if (v != "0" && v != "1") return absl::InvalidArgumentError("--version must be 0 or 1");
+    options.version = static_cast<uint8_t>(v[0] - '0');
+    options.negotiate = false;
+  }
+  absl::StatusOr<int64_t> timeout = args.GetInt("timeout", 30, 1, 3600);
+  if (!timeout.ok()) return timeout.status();
+  options.timeout = absl::Seconds(*timeout);
+  absl::StatusOr<std::unique_ptr<rtr::RtrClient>> client = rtr::RtrClient::Connect(options);
+  if (!client.ok()) return client.status();
+  absl::Time start = absl::Now();
+  absl::StatusOr<rtr::RtrClient::SyncResult> sync = (*client)->Reset();
+  if (!sync.ok()) return absl::Status(sync.status().code(), absl::StrCat(address, ": ", sync.status().message()));
+  std::cerr << absl::StrFormat("rtr-dump: %s: RTR v%d, session %d, serial %d, %d VRPs in %.0f ms\n",
+                               address, (*client)->version(), (*client)->session_id(),
+                               (*client)->serial(), (*client)->size(),
+                               absl::ToDoubleMilliseconds(absl::Now() - start));
+  return client;
+}
+
+int Main(int argc, char** argv) {
+  Args args("rtr-dump", "Dumps, watches or compares the VRPs of RTR caches.");
+  args.AddOption("connect", "HOST:PORT", "the cache to query");
+  args.AddOption("version", "0|1", "RTR version (default: 1, falling back as the cache asks)");
+  args.AddOption("format", "FMT", "json (default), csv or bird2");
+  args.AddOption("output", "FILE", "write the dump here (atomically) instead of standard output");
+  args.AddSwitch("watch", "stay connected and print each serial's changes");
+  args.AddOption("compare", "HOST:PORT", "dump this cache too and print the differences (exit 1 if any)");
+  args.AddOption("timeout", "SECONDS", "give up on a silent cache after this long (default 30)");
+  if (absl::Status s = args.Parse(argc, argv); !s.ok()) return Fail(s);
+  if (args.Has("help")) {
+    std::cout << args.Help();
+    return 0;
+  }
+  if (!args.Has("connect")) return Fail(absl::InvalidArgumentError("--connect HOST:PORT is required"));
+  absl::StatusOr<roa::OutputFormat> format = roa::ParseOutputFormat(args.Get("format", "json"));
+  if (!format.ok()) return Fail(format.status());
+  if (*format == roa::OutputFormat::kBird1) return Fail(absl::InvalidArgumentError("use json, csv or bird2"));
+
+  absl::StatusOr<std::unique_ptr<rtr::RtrClient>> client = Dump(args.Get("connect"), args);
+  if (!client.ok()) return Fail(client.status());
+
+  if (args.Has("compare")) {
+    absl::StatusOr<std::unique_ptr<rtr::RtrClient>> other = Dump(args.Get("compare"), args);
+    if (!other.ok()) return Fail(other.status());
+    roa::VrpDiff diff = roa::Diff((*other)->set(), (*client)->set());
+    for (const roa::Vrp& v : diff.announced) std::cout << "< " << v.ToString() << "\n";
+    for (const roa::Vrp& v : diff.withdrawn) std::cout << "> " << v.ToString() << "\n";
+    std::cerr << absl::StrFormat("rtr-dump: %d VRPs only in %s, %d only in %s\n", diff.announced.size(),
+                                 args.Get("connect"), diff.withdrawn.size(), args.Get("compare"));
+    return diff.empty() ? 0 : 1;
+  }
+
+  roa::FormatOptions options;
+  options.generated = absl::ToUnixSeconds(absl::Now());
+  std::string text = roa::FormatVrps((*client)->set(), *format, options);
+  if (args.Has("output")) {
+    if (absl::Status s = WriteFileAtomically(args.Get("output"), text); !s.ok()) return Fail(s);
+  } else {
+    std::cout << text << std::flush;
+  }
+  if (!args.Has("watch")) return 0;
+
+  absl::Duration refresh = absl::Seconds((*client)->timers() ? (*client)->timers()->refresh : 3600);
+  while (true) {
+    absl::StatusOr<bool> notified = (*client)->WaitForNotify(refresh);
+    if (!notified.ok()) return Fail(notified.status());
+    uint32_t before = (*client)->serial();
+    absl::StatusOr<rtr::RtrClient::SyncResult> sync = (*client)->Refresh(/*record_diff=*/true);
+    if (!sync.ok()) return Fail(sync.status());
+    if (sync->reset) {
+      std::cout << absl::StrFormat("# cache reset: serial %d, %d VRPs\n", (*client)->serial(),
+                                   (*client)->size());
+    } else if ((*client)->serial() != before) {
+      std::cout << absl::StrFormat("# serial %d -> %d: +%d -%d (%d VRPs)\n", before,
+                                   (*client)->serial(), sync->announced, sync->withdrawn,
+                                   (*client)->size());
+      for (const roa::Vrp& v : sync->diff.withdrawn) std::cout << "- " << v.ToString() << "\n";
+      for (const roa::Vrp& v : sync->diff.announced) std::cout << "+ " << v.ToString() << "\n";
+    }
+    std::cout << std::flush;
+  }
+}
+
+}  // namespace
+}  // namespace rtr42
+
+int main(int argc, char** argv) { return rtr42::Main(argc, argv); }
