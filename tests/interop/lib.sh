@@ -1,0 +1,76 @@
+# Shared helpers for the interoperability tests. Sourced by each test script.
+# Usage of a test: script BUILD_TOOL_DIR SHARED_DIR
+set -euo pipefail
+
+TOOLS=$1
+SHARED=${2:-}
+BUNDLE="$SHARED/data/dn42-registry-2023H1.bundle"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rtr42-interop-XXXXXX")
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+need() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed (Debian package $2)"; }
+need_bundle() { [ -f "$BUNDLE" ] || skip "$BUNDLE is absent (../shared is for developers and CI only)"; }
+
+# A TCP port nothing listens on, from the dynamic range.
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 30000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+
+# wait_for SECONDS COMMAND...: retries COMMAND every 0.2 s until it succeeds.
+wait_for() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.2
+  done
+}
+
+# start NAME COMMAND...: runs COMMAND in the background, logging to $WORK/NAME.log.
+start() {
+  local name=$1; shift
+  "$@" >"$WORK/$name.log" 2>&1 &
+  PIDS+=($!)
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Sorted "prefix maxlen asn" lines from roa-compile CSV / rtr-dump CSV.
+csv_to_lines() { tail -n +2 "$1" | awk -F, '{sub(/^AS/, "", $1); print $2, $3, $1}' | sort; }
+
+# The same from RTRlib's csv export ("prefix, len, maxlen, asn"; ASNs above
+# 2^31 come out negative there, so they are folded back).
+rtrlib_to_lines() {
+  awk -F', *' 'NF >= 4 { asn = $4 + 0; if (asn < 0) asn += 4294967296;
+    printf "%s/%s %s %.0f\n", $1, $2, $3, asn }' "$1" | sort
+}
+
+# The same from StayRTR's rtrdump JSON.
+stayrtr_json_to_lines() {
+  tr '{' '\n' < "$1" | sed -n 's/.*"prefix":"\([^"]*\)","maxLength":\([0-9]*\),"asn":"\{0,1\}A\{0,1\}S\{0,1\}\([0-9]*\).*/\1 \2 \3/p' | sort
+}
+
+# The same from "birdc show route table T" ("prefix-max ASn [...]").
+bird_to_lines() {
+  awk '$1 ~ /^[0-9a-f:.]+\/[0-9]+-[0-9]+$/ && $2 ~ /^AS[0-9]+$/ {
+    split($1, a, "-"); sub(/^AS/, "", $2); print a[1], a[2], $2 }' "$1" | sort
+}
+
+same_lines() {  # same_lines A B WHAT
+  if ! diff -q "$1" "$2" >/dev/null; then
+    echo "--- $3 differ (< $1, > $2):"; diff "$1" "$2" | head -20
+    return 1
+  fi
+}
