@@ -1,0 +1,259 @@
+// The server over real TCP on 127.0.0.1: queries, Serial Notify, error paths
+// that end one session while others go on, the connection limit and the
+// slow-reader limit.
+#include "rtr/server.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "absl/time/clock.h"
+#include "rtr/client.h"
+
+namespace rtr42::rtr {
+namespace {
+
+roa::Vrp V(const char* prefix, int max, uint32_t asn) {
+  return roa::Vrp{*roa::Prefix::Parse(prefix), static_cast<uint8_t>(max), asn};
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void StartServer(ServerOptions options = {}) {
+    options.listen = {tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+    server_ = std::make_unique<Server>(io_, options);
+    ASSERT_TRUE(server_->Start().ok());
+    port_ = std::to_string(server_->bound_endpoints().at(0).port());
+    work_.emplace(io_.get_executor());
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+    work_.reset();
+    io_.stop();
+    for (auto& t : threads_) t.join();
+  }
+  void Publish(std::vector<roa::Vrp> vrps) {
+    server_->Publish(history_.Commit(std::make_shared<const roa::VrpSet>(std::move(vrps)), ""));
+  }
+  std::unique_ptr<RtrClient> Client(uint8_t version = 1) {
+    RtrClient::Options o{.host = "127.0.0.1", .port = port_, .version = version};
+    o.timeout = absl::Seconds(10);
+    auto c = RtrClient::Connect(o);
+    EXPECT_TRUE(c.ok()) << c.status();
+    return c.ok() ? std::move(*c) : nullptr;
+  }
+  // Waits until the server has `n` sessions.
+  bool SessionsBecome(size_t n) {
+    absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (server_->session_count() != n) {
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return true;
+  }
+
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::vector<std::thread> threads_;
+  std::unique_ptr<Server> server_;
+  std::string port_;
+  roa::History history_{777};
+};
+
+TEST_F(ServerTest, NoDataThenFullSetThenNotifyAndDiff) {
+  StartServer();
+  auto client = Client();
+  auto early = client->Reset();
+  ASSERT_FALSE(early.ok());
+  EXPECT_NE(early.status().message().find("No Data Available"), std::string::npos);
+
+  Publish({V("172.20.0.0/24", 28, 1), V("fd42::/48", 64, 2)});
+  auto reset = client->Reset();
+  ASSERT_TRUE(reset.ok()) << reset.status();
+  EXPECT_EQ(client->size(), 2u);
+  EXPECT_EQ(client->session_id(), 777);
+  EXPECT_EQ(client->serial(), 1u);
+  ASSERT_TRUE(client->timers().has_value());
+  EXPECT_EQ(client->timers()->refresh, 3600u);
+
+  Publish({V("172.20.0.0/24", 28, 1), V("172.21.0.0/24", 29, 3)});
+  auto notified = client->WaitForNotify(absl::Seconds(5));
+  ASSERT_TRUE(notified.ok() && *notified);
+  auto diff = client->Refresh(true);
+  ASSERT_TRUE(diff.ok()) << diff.status();
+  EXPECT_FALSE(diff->reset);
+  EXPECT_EQ(diff->announced, 1u);
+  EXPECT_EQ(diff->withdrawn, 1u);
+  EXPECT_EQ(client->serial(), 2u);
+  EXPECT_EQ(client->set(), history_.current()->set());
+  EXPECT_EQ(server_->stats().serial_queries.load(), 1u);
+}
+
+TEST_F(ServerTest, Version0Session) {
+  StartServer();
+  Publish({V("172.20.0.0/24", 28, 1)});
+  auto client = Client(0);
+  ASSERT_TRUE(client->Reset().ok());
+  EXPECT_EQ(client->version(), 0);
+  EXPECT_FALSE(client->timers().has_value());
+  EXPECT_EQ(client->size(), 1u);
+}
+
+TEST_F(ServerTest, VersionTwoRouterFallsBack) {
+  StartServer();
+  Publish({V("172.20.0.0/24", 28, 1)});
+  RtrClient::Options o{.host = "127.0.0.1", .port = port_, .version = 2};
+  auto client = RtrClient::Connect(o);
+  ASSERT_TRUE(client.ok());
+  auto sync = (*client)->Reset();
+  ASSERT_TRUE(sync.ok()) << sync.status();
+  EXPECT_EQ((*client)->version(), 1);
+  EXPECT_EQ((*client)->size(), 1u);
+}
+
+TEST_F(ServerTest, ForeignSessionIdGetsCacheResetThenTheFullSet) {
+  StartServer();
+  Publish({V("172.20.0.0/24", 28, 1)});
+  auto client = Client();
+  ASSERT_TRUE(client->Reset().ok());
+  // The cache restarts as another session (id 778) serving more.
+  roa::History other(778);
+  server_->Publish(other.Commit(std::make_shared<const roa::VrpSet>(std::vector<roa::Vrp>{
+                                    V("172.20.0.0/24", 28, 1), V("10.0.0.0/8", 24, 5)}),
+                                ""));
+  // On the old connection, which was told 777, the mismatch is Corrupt Data.
+  auto same = client->Refresh();
+  ASSERT_FALSE(same.ok());
+  EXPECT_NE(same.status().message().find("Corrupt Data"), std::string::npos) << same.status();
+  // A router reconnecting with its old session id gets Cache Reset, then the set.
+  std::string q;
+  AppendSerialQuery(&q, 1, 777, 1);
+  auto fresh = Client();
+  ASSERT_TRUE(fresh->SendBytes(q).ok());
+  auto pdu = fresh->ReadPdu(absl::Seconds(5));
+  ASSERT_TRUE(pdu.ok()) << pdu.status();
+  EXPECT_EQ(pdu->type, PduType::kCacheReset);
+  ASSERT_TRUE(fresh->Reset().ok());
+  EXPECT_EQ(fresh->session_id(), 778);
+  EXPECT_EQ(fresh->size(), 2u);
+  EXPECT_EQ(server_->stats().cache_resets.load(), 1u);
+}
+
+TEST_F(ServerTest, MalformedPduEndsOnlyThatSession) {
+  StartServer();
+  Publish({V("172.20.0.0/24", 28, 1)});
+  auto good = Client();
+  ASSERT_TRUE(good->Reset().ok());
+  auto bad = Client();
+  ASSERT_TRUE(bad->SendBytes(std::string("\x01\x02\x00\x00\x00\x00\x00\x09", 8)).ok());
+  auto report = bad->ReadPdu(absl::Seconds(5));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->type, PduType::kErrorReport);
+  EXPECT_EQ(report->error_code, ErrorCode::kCorruptData);
+  auto after = bad->ReadPdu(absl::Seconds(5));
+  EXPECT_TRUE(absl::IsUnavailable(after.status())) << after.status();  // closed
+
+  Publish({V("172.20.0.0/24", 28, 1), V("172.22.0.0/24", 28, 9)});
+  auto notified = good->WaitForNotify(absl::Seconds(5));
+  ASSERT_TRUE(notified.ok() && *notified);
+  ASSERT_TRUE(good->Refresh().ok());
+  EXPECT_EQ(good->size(), 2u);
+  EXPECT_EQ(server_->stats().error_reports_sent.load(), 1u);
+}
+
+TEST_F(ServerTest, EachErrorPathOverTheWire) {
+  StartServer();
+  Publish({V("172.20.0.0/24", 28, 1)});
+  struct Case {
+    std::string bytes;
+    ErrorCode code;
+  } cases[] = {
+      {std::string("\x01\x05\0\0\0\0\0\x08", 8), ErrorCode::kUnsupportedPduType},
+      {std::string("\x01\x03\0\0\0\0\0\x08", 8), ErrorCode::kInvalidRequest},
+      {std::string("\x01\x02\0\0\0\0\x10\x00", 8), ErrorCode::kCorruptData},
+      {std::string("\x00\x09\0\0\0\0\0\x20", 8) + std::string(24, '\0'), ErrorCode::kUnsupportedPduType},
+  };
+  for (const Case& c : cases) {
+    auto client = Client();
+    ASSERT_TRUE(client->SendBytes(c.bytes).ok());
+    auto pdu = client->ReadPdu(absl::Seconds(5));
+    ASSERT_TRUE(pdu.ok()) << pdu.status();
+    EXPECT_EQ(pdu->error_code, c.code) << ErrorCodeName(pdu->error_code);
+    EXPECT_TRUE(absl::IsUnavailable(client->ReadPdu(absl::Seconds(5)).status()));
+  }
+  // Unexpected Protocol Version after negotiation.
+  auto client = Client();
+  ASSERT_TRUE(client->Reset().ok());
+  std::string v0;
+  AppendResetQuery(&v0, 0);
+  ASSERT_TRUE(client->SendBytes(v0).ok());
+  auto pdu = client->ReadPdu(absl::Seconds(5));
+  ASSERT_TRUE(pdu.ok());
+  EXPECT_EQ(pdu->error_code, ErrorCode::kUnexpectedProtocolVersion);
+}
+
+TEST_F(ServerTest, ConnectionLimitIsEnforced) {
+  StartServer(ServerOptions{.max_connections = 2});
+  Publish({V("172.20.0.0/24", 28, 1)});
+  auto a = Client(), b = Client();
+  ASSERT_TRUE(SessionsBecome(2));
+  auto c = Client();
+  auto refused = c->Reset();
+  EXPECT_FALSE(refused.ok());
+  EXPECT_TRUE(a->Reset().ok());
+  EXPECT_EQ(server_->stats().connections_refused.load(), 1u);
+  a.reset();
+  ASSERT_TRUE(SessionsBecome(1));
+  EXPECT_TRUE(Client()->Reset().ok());
+}
+
+TEST_F(ServerTest, NotifyReachesEverySessionAndIsCoalesced) {
+  StartServer();
+  Publish({V("172.20.0.0/24", 28, 1)});
+  std::vector<std::unique_ptr<RtrClient>> clients;
+  for (int i = 0; i < 20; ++i) {
+    clients.push_back(Client());
+    ASSERT_TRUE(clients.back()->Reset().ok());
+  }
+  for (uint32_t asn = 2; asn < 7; ++asn) Publish({V("172.20.0.0/24", 28, asn)});
+  for (auto& c : clients) {
+    auto n = c->WaitForNotify(absl::Seconds(5));
+    ASSERT_TRUE(n.ok() && *n);
+    ASSERT_TRUE(c->Refresh().ok());
+    EXPECT_EQ(c->serial(), 6u);
+    EXPECT_EQ(c->set(), history_.current()->set());
+  }
+  // Five updates gave each session at most five notifies, usually one.
+  EXPECT_LE(server_->stats().notifies_sent.load(), 100u);
+}
+
+TEST_F(ServerTest, SlowReaderIsClosed) {
+  StartServer(ServerOptions{.write_stall_timeout = absl::Milliseconds(500)});
+  std::vector<roa::Vrp> many;
+  for (uint32_t i = 0; i < 600000; ++i) {
+    uint8_t bytes[4] = {10, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)};
+    many.push_back({*roa::Prefix::FromBytes(roa::Family::kIpv4, bytes, 32), 32, 64512});
+  }
+  Publish(std::move(many));
+  auto reader = Client();
+  auto stalled = Client();
+  std::string q;
+  AppendResetQuery(&q, 1);
+  ASSERT_TRUE(stalled->SendBytes(q).ok());  // and never reads
+  ASSERT_TRUE(SessionsBecome(1)) << "the stalled session was not closed";
+  EXPECT_TRUE(reader->Reset().ok());
+  EXPECT_EQ(reader->size(), 600000u);
+}
+
+TEST(ListenAddressTest, Parses) {
+  EXPECT_EQ(ParseListenAddress("127.0.0.1:8282")->port(), 8282);
+  EXPECT_TRUE(ParseListenAddress("[::1]:323")->address().is_v6());
+  EXPECT_TRUE(ParseListenAddress(":8282")->address().is_v6());
+  EXPECT_FALSE(ParseListenAddress("127.0.0.1").ok());
+  EXPECT_FALSE(ParseListenAddress("127.0.0.1:70000").ok());
+  EXPECT_FALSE(ParseListenAddress("host.example:1").ok());
+}
+
+}  // namespace
+}  // namespace rtr42::rtr

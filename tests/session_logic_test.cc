@@ -1,0 +1,257 @@
+// The cache-side state machine, byte in and bytes out, with no sockets.
+#include "rtr/session_logic.h"
+
+#include <gtest/gtest.h>
+
+namespace rtr42::rtr {
+namespace {
+
+roa::Vrp V(const char* prefix, int max, uint32_t asn) {
+  return roa::Vrp{*roa::Prefix::Parse(prefix), static_cast<uint8_t>(max), asn};
+}
+
+std::string Join(const Response& r) {
+  std::string s;
+  for (const Buffer& b : r) s += *b;
+  return s;
+}
+
+// Splits a byte string into decoded PDUs; fails the test on a bad one.
+std::vector<Pdu> Pdus(const std::string& bytes) {
+  std::vector<Pdu> out;
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    auto framed = FramePdu(absl::string_view(bytes).substr(pos));
+    size_t n = std::get<size_t>(framed);
+    EXPECT_GT(n, 0u);
+    if (n == 0) break;
+    out.push_back(std::get<Pdu>(DecodePdu(bytes.substr(pos, n))));
+    pos += n;
+  }
+  return out;
+}
+
+std::string ResetQuery(uint8_t v) {
+  std::string s;
+  AppendResetQuery(&s, v);
+  return s;
+}
+std::string SerialQuery(uint8_t v, uint16_t session, uint32_t serial) {
+  std::string s;
+  AppendSerialQuery(&s, v, session, serial);
+  return s;
+}
+
+class SessionLogicTest : public ::testing::Test {
+ protected:
+  SessionLogicTest() : history_(4242) {
+    Publish({V("172.20.0.0/24", 28, 1), V("fd42::/48", 64, 2)});
+    Publish({V("172.20.0.0/24", 28, 1), V("172.21.0.0/24", 29, 3)});
+  }
+  void Publish(std::vector<roa::Vrp> vrps) {
+    auto update = history_.Commit(std::make_shared<const roa::VrpSet>(std::move(vrps)), "");
+    current_ = std::make_shared<EncodedUpdate>(update, Timers{});
+  }
+  SessionLogic::Action Send(const std::string& bytes) {
+    logic_.Receive(bytes);
+    return logic_.Next(current_.get());
+  }
+  // Expects exactly one Error Report with `code`, and returns it.
+  Pdu ExpectError(const SessionLogic::Action& a, ErrorCode code, bool closes = true) {
+    EXPECT_TRUE(a.handled);
+    EXPECT_EQ(a.close, closes);
+    std::vector<Pdu> pdus = Pdus(Join(a.send));
+    EXPECT_EQ(pdus.size(), 1u);
+    if (pdus.empty()) return Pdu{};
+    EXPECT_EQ(pdus[0].type, PduType::kErrorReport);
+    EXPECT_EQ(pdus[0].error_code, code) << ErrorCodeName(pdus[0].error_code);
+    return pdus[0];
+  }
+
+  roa::History history_;
+  std::shared_ptr<EncodedUpdate> current_;
+  SessionLogic logic_;
+};
+
+TEST_F(SessionLogicTest, ResetQueryGetsTheFullSet) {
+  auto a = Send(ResetQuery(1));
+  ASSERT_TRUE(a.handled);
+  EXPECT_FALSE(a.close);
+  std::vector<Pdu> pdus = Pdus(Join(a.send));
+  ASSERT_EQ(pdus.size(), 4u);
+  EXPECT_EQ(pdus[0].type, PduType::kCacheResponse);
+  EXPECT_EQ(pdus[0].session_id, 4242);
+  EXPECT_EQ(pdus[1].vrp, V("172.20.0.0/24", 28, 1));
+  EXPECT_TRUE(pdus[1].announce);
+  EXPECT_EQ(pdus[2].vrp, V("172.21.0.0/24", 29, 3));
+  EXPECT_EQ(pdus[3].type, PduType::kEndOfData);
+  EXPECT_EQ(pdus[3].serial, 2u);
+  EXPECT_TRUE(pdus[3].has_timers);
+  for (const Pdu& p : pdus) EXPECT_EQ(p.version, 1);
+}
+
+TEST_F(SessionLogicTest, Version0ResetHasNoTimers) {
+  std::vector<Pdu> pdus = Pdus(Join(Send(ResetQuery(0)).send));
+  ASSERT_EQ(pdus.size(), 4u);
+  EXPECT_FALSE(pdus[3].has_timers);
+  for (const Pdu& p : pdus) EXPECT_EQ(p.version, 0);
+}
+
+TEST_F(SessionLogicTest, SerialQueryGetsTheDiff) {
+  std::vector<Pdu> pdus = Pdus(Join(Send(SerialQuery(1, 4242, 1)).send));
+  ASSERT_EQ(pdus.size(), 4u);
+  EXPECT_EQ(pdus[1].vrp, V("fd42::/48", 64, 2));
+  EXPECT_FALSE(pdus[1].announce);  // withdrawals first
+  EXPECT_EQ(pdus[2].vrp, V("172.21.0.0/24", 29, 3));
+  EXPECT_TRUE(pdus[2].announce);
+  EXPECT_EQ(pdus[3].serial, 2u);
+}
+
+TEST_F(SessionLogicTest, SerialQueryAtTheCurrentSerialIsEmpty) {
+  std::vector<Pdu> pdus = Pdus(Join(Send(SerialQuery(1, 4242, 2)).send));
+  ASSERT_EQ(pdus.size(), 2u);
+  EXPECT_EQ(pdus[0].type, PduType::kCacheResponse);
+  EXPECT_EQ(pdus[1].type, PduType::kEndOfData);
+}
+
+TEST_F(SessionLogicTest, UnknownSerialOrSessionGetsCacheReset) {
+  std::vector<Pdu> pdus = Pdus(Join(Send(SerialQuery(1, 4242, 99)).send));
+  ASSERT_EQ(pdus.size(), 1u);
+  EXPECT_EQ(pdus[0].type, PduType::kCacheReset);
+  SessionLogic fresh;
+  fresh.Receive(SerialQuery(1, 1111, 2));
+  auto a = fresh.Next(current_.get());
+  EXPECT_FALSE(a.close);
+  pdus = Pdus(Join(a.send));
+  ASSERT_EQ(pdus.size(), 1u);
+  EXPECT_EQ(pdus[0].type, PduType::kCacheReset);
+}
+
+TEST_F(SessionLogicTest, SessionIdChangeWithinAConnectionIsCorruptData) {
+  Send(ResetQuery(1));
+  ExpectError(Send(SerialQuery(1, 1111, 2)), ErrorCode::kCorruptData);
+}
+
+TEST_F(SessionLogicTest, NoDataAvailableBeforeAFirstSet) {
+  logic_.Receive(ResetQuery(1));
+  Pdu e = ExpectError(logic_.Next(nullptr), ErrorCode::kNoDataAvailable, /*closes=*/false);
+  EXPECT_EQ(e.encapsulated, ResetQuery(1));
+  EXPECT_EQ(Pdus(Join(Send(ResetQuery(1)).send)).size(), 4u);  // the session goes on
+}
+
+TEST_F(SessionLogicTest, HigherVersionGetsUnsupportedWithOurHighestAndMayRetry) {
+  std::string v2 = ResetQuery(1);
+  v2[0] = 2;
+  Pdu e = ExpectError(Send(v2), ErrorCode::kUnsupportedProtocolVersion, /*closes=*/false);
+  EXPECT_EQ(e.version, kMaxVersion);
+  EXPECT_FALSE(logic_.version().has_value());
+  // The router falls back on the same connection.
+  std::vector<Pdu> pdus = Pdus(Join(Send(ResetQuery(0)).send));
+  ASSERT_EQ(pdus.size(), 4u);
+  EXPECT_EQ(pdus[0].version, 0);
+}
+
+TEST_F(SessionLogicTest, UnsupportedVersionPduArrivingInPiecesIsSkippedWhole) {
+  std::string v2 = SerialQuery(1, 1, 1);
+  v2[0] = 2;
+  logic_.Receive(v2.substr(0, 9));
+  ExpectError(logic_.Next(current_.get()), ErrorCode::kUnsupportedProtocolVersion, false);
+  logic_.Receive(v2.substr(9) + ResetQuery(1));
+  EXPECT_EQ(Pdus(Join(logic_.Next(current_.get()).send)).size(), 4u);
+}
+
+TEST_F(SessionLogicTest, MaxVersionZeroOffersOnlyVersion0) {
+  SessionLogic v0_only(0);
+  v0_only.Receive(ResetQuery(1));
+  auto a = v0_only.Next(current_.get());
+  std::vector<Pdu> pdus = Pdus(Join(a.send));
+  ASSERT_EQ(pdus.size(), 1u);
+  EXPECT_EQ(pdus[0].error_code, ErrorCode::kUnsupportedProtocolVersion);
+  EXPECT_EQ(pdus[0].version, 0);
+}
+
+TEST_F(SessionLogicTest, OtherVersionLaterIsUnexpectedProtocolVersion) {
+  Send(ResetQuery(1));
+  Pdu e = ExpectError(Send(ResetQuery(0)), ErrorCode::kUnexpectedProtocolVersion);
+  EXPECT_EQ(e.version, 1);
+  std::string v2 = ResetQuery(1);
+  v2[0] = 2;
+  SessionLogic other;
+  other.Receive(ResetQuery(1));
+  other.Next(current_.get());
+  other.Receive(v2);
+  auto a = other.Next(current_.get());
+  EXPECT_EQ(Pdus(Join(a.send))[0].error_code, ErrorCode::kUnexpectedProtocolVersion);
+}
+
+TEST_F(SessionLogicTest, Version0SessionHasNoUnexpectedVersionCode) {
+  Send(ResetQuery(0));
+  Pdu e = ExpectError(Send(ResetQuery(1)), ErrorCode::kUnsupportedProtocolVersion);
+  EXPECT_EQ(e.version, 0);
+}
+
+TEST_F(SessionLogicTest, PduARouterNeverSendsIsInvalidRequest) {
+  std::string s;
+  AppendCacheResponse(&s, 1, 4242);
+  Pdu e = ExpectError(Send(s), ErrorCode::kInvalidRequest);
+  EXPECT_EQ(e.encapsulated, s);
+  SessionLogic other;
+  std::string notify;
+  AppendSerialNotify(&notify, 1, 1, 1);
+  other.Receive(notify);
+  ExpectError(other.Next(current_.get()), ErrorCode::kInvalidRequest);
+}
+
+TEST_F(SessionLogicTest, UnknownTypeIsUnsupportedPduType) {
+  ExpectError(Send(std::string("\x01\x05\0\0\0\0\0\x08", 8)), ErrorCode::kUnsupportedPduType);
+  SessionLogic v0;
+  v0.Receive(std::string("\x00\x09\0\0\0\0\0\x20", 8) + std::string(24, '\0'));
+  ExpectError(v0.Next(current_.get()), ErrorCode::kUnsupportedPduType);
+}
+
+TEST_F(SessionLogicTest, BadLengthIsCorruptData) {
+  ExpectError(Send(std::string("\x01\x02\0\0\0\0\0\x09", 8)), ErrorCode::kCorruptData);
+  SessionLogic huge;
+  huge.Receive(std::string("\x01\x02\0\0\x7f\0\0\0", 8));
+  ExpectError(huge.Next(current_.get()), ErrorCode::kCorruptData);
+}
+
+TEST_F(SessionLogicTest, ErrorReportFromTheRouterEndsTheSessionSilently) {
+  std::string s;
+  AppendErrorReport(&s, 1, ErrorCode::kWithdrawalOfUnknownRecord, "", "bad");
+  auto a = Send(s);
+  EXPECT_TRUE(a.handled);
+  EXPECT_TRUE(a.close);
+  EXPECT_TRUE(a.send.empty());
+  EXPECT_NE(a.event.find("Withdrawal of Unknown Record: bad"), std::string::npos);
+}
+
+TEST_F(SessionLogicTest, QueryArrivingByteByByte) {
+  std::string q = SerialQuery(1, 4242, 1);
+  for (size_t i = 0; i + 1 < q.size(); ++i) {
+    logic_.Receive(q.substr(i, 1));
+    EXPECT_FALSE(logic_.Next(current_.get()).handled);
+  }
+  logic_.Receive(q.substr(q.size() - 1));
+  EXPECT_EQ(Pdus(Join(logic_.Next(current_.get()).send)).size(), 4u);
+}
+
+TEST_F(SessionLogicTest, SeveralQueriesInOneReadAreAnsweredOneByOne) {
+  logic_.Receive(ResetQuery(1) + SerialQuery(1, 4242, 2));
+  EXPECT_EQ(Pdus(Join(logic_.Next(current_.get()).send)).size(), 4u);
+  EXPECT_EQ(Pdus(Join(logic_.Next(current_.get()).send)).size(), 2u);
+  EXPECT_FALSE(logic_.Next(current_.get()).handled);
+}
+
+TEST_F(SessionLogicTest, NotifyOnlyAfterTheRouterHasDataAndOnlyForNewSerials) {
+  EXPECT_FALSE(logic_.WantsNotify(*current_));
+  Send(ResetQuery(1));
+  EXPECT_FALSE(logic_.WantsNotify(*current_));
+  Publish({V("10.0.0.0/8", 24, 7)});
+  EXPECT_TRUE(logic_.WantsNotify(*current_));
+  logic_.MarkNotified(current_->serial());
+  EXPECT_FALSE(logic_.WantsNotify(*current_));
+}
+
+}  // namespace
+}  // namespace rtr42::rtr
