@@ -3,6 +3,7 @@
 #define RTR42_BASE_FILE_UTIL_H_
 
 #include "absl/strings/string_view.h"
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,10 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // directory is written, flushed to disk and renamed over `path`, so a reader
 // sees either the old file or the new one, never a part.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
+
+// Raises the soft limit on open files to the hard limit (a cache serving
+// thousands of routers needs more than the usual 1024). Returns the new limit.
+uint64_t RaiseOpenFileLimit();
 
 }  // namespace rtr42
 

@@ -1,5 +1,9 @@
 #include "roa/vrp_format.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
@@ -189,6 +193,81 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
 };
 
 }  // namespace
+
+// An input iterator over a FILE, reading 256 KiB at a time, so the parser
+// never needs the whole file in memory.
+class ChunkedFileIterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  struct State {
+    std::FILE* file = nullptr;
+    std::vector<char> buffer = std::vector<char>(256 * 1024);
+    size_t pos = 0, size = 0;
+    bool eof = false;
+    bool error = false;
+    void Fill() {
+      if (pos < size || eof) return;
+      size = std::fread(buffer.data(), 1, buffer.size(), file);
+      pos = 0;
+      if (size == 0) {
+        eof = true;
+        error = std::ferror(file) != 0;
+      }
+    }
+  };
+
+  ChunkedFileIterator() = default;  // the end
+  explicit ChunkedFileIterator(State* state) : state_(state) { state_->Fill(); }
+
+  const char& operator*() const { return state_->buffer[state_->pos]; }
+  ChunkedFileIterator& operator++() {
+    ++state_->pos;
+    state_->Fill();
+    return *this;
+  }
+  ChunkedFileIterator operator++(int) {
+    ChunkedFileIterator old = *this;
+    ++*this;
+    return old;
+  }
+  friend bool operator==(const ChunkedFileIterator& a, const ChunkedFileIterator& b) {
+    return a.AtEnd() == b.AtEnd();
+  }
+  friend bool operator!=(const ChunkedFileIterator& a, const ChunkedFileIterator& b) { return !(a == b); }
+
+ private:
+  bool AtEnd() const { return state_ == nullptr || state_->eof; }
+  State* state_ = nullptr;
+};
+
+absl::StatusOr<VrpSet> ReadVrpJsonFile(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return absl::NotFoundError(absl::StrCat(path, ": ", std::strerror(errno)));
+  ChunkedFileIterator::State state;
+  state.file = file;
+  RoaSax sax;
+  // About one entry per 60 bytes: reserve to avoid regrowing a large vector.
+  if (std::fseek(file, 0, SEEK_END) == 0) {
+    long size = std::ftell(file);
+    if (size > 0) sax.vrps.reserve(static_cast<size_t>(size) / 60);
+    std::fseek(file, 0, SEEK_SET);
+  }
+  bool ok = nlohmann::json::sax_parse(ChunkedFileIterator(&state), ChunkedFileIterator(), &sax);
+  bool read_error = state.error;
+  std::fclose(file);
+  if (read_error) return absl::DataLossError(absl::StrCat(path, ": read error"));
+  if (!ok || !sax.error.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", sax.error.empty() ? "invalid JSON" : sax.error));
+  }
+  if (!sax.roas_present()) return absl::InvalidArgumentError(absl::StrCat(path, ": no \"roas\" array"));
+  return VrpSet(std::move(sax.vrps));
+}
 
 absl::StatusOr<VrpSet> ParseVrpJson(absl::string_view text) {
   RoaSax sax;

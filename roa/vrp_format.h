@@ -34,6 +34,8 @@ struct FormatOptions {
 std::string FormatVrps(const VrpSet& set, OutputFormat format, const FormatOptions& options);
 
 absl::StatusOr<VrpSet> ParseVrpJson(absl::string_view text);
+// Streams the file through the parser in small chunks.
+absl::StatusOr<VrpSet> ReadVrpJsonFile(const std::string& path);
 
 // "AS123" or "123" -> 123.
 bool ParseAsn(absl::string_view text, uint32_t* asn);

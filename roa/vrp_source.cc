@@ -7,7 +7,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "base/file_util.h"
 #include "roa/vrp_format.h"
 
 namespace rtr42::roa {
@@ -40,10 +39,8 @@ absl::StatusOr<std::optional<VrpSnapshot>> JsonVrpSource::Poll() {
   }
   int64_t mtime = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   if (mtime == mtime_ns_ && st.st_size == size_ && st.st_ino == inode_) return std::nullopt;
-  absl::StatusOr<std::string> text = ReadFile(path_);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<VrpSet> set = ParseVrpJson(*text);
-  if (!set.ok()) return absl::InvalidArgumentError(absl::StrCat(path_, ": ", set.status().message()));
+  absl::StatusOr<VrpSet> set = ReadVrpJsonFile(path_);
+  if (!set.ok()) return set.status();
   mtime_ns_ = mtime;
   size_ = st.st_size;
   inode_ = st.st_ino;

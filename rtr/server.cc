@@ -111,6 +111,7 @@ void Server::Remove(uint64_t id) {
 }
 
 void Server::Publish(std::shared_ptr<const roa::Update> update) {
+  if (!update) return;
   auto encoded = std::make_shared<const EncodedUpdate>(update, options_.timers);
   std::vector<std::shared_ptr<Session>> sessions;
   {

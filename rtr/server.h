@@ -64,7 +64,8 @@ class Server {
   // Stops accepting and closes every session.
   void Stop();
 
-  // Makes `update` current and notifies every session. Thread-safe.
+  // Makes `update` current and notifies every session (null: nothing to do).
+  // Thread-safe.
   void Publish(std::shared_ptr<const roa::Update> update);
 
   std::shared_ptr<const EncodedUpdate> current() const;

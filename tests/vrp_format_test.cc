@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 namespace rtr42::roa {
 namespace {
 
@@ -72,6 +74,27 @@ TEST(VrpFormatTest, RejectsBadEntriesWithTheirIndex) {
     ASSERT_FALSE(s.ok()) << c.json;
     EXPECT_NE(s.status().message().find(c.expect), std::string::npos) << s.status();
   }
+}
+
+TEST(VrpFormatTest, ReadsFilesInChunks) {
+  rtr42::testing::TempDir dir;
+  std::vector<Vrp> vrps;
+  for (uint32_t i = 0; i < 20000; ++i) {  // several read chunks
+    uint8_t b[4] = {10, uint8_t(i >> 8), uint8_t(i), 0};
+    vrps.push_back(Vrp{*Prefix::FromBytes(Family::kIpv4, b, 24), 24, 64512 + i});
+  }
+  VrpSet set(vrps);
+  std::string path = dir.path() + "/vrps.json";
+  rtr42::testing::WriteFile(path, FormatVrps(set, OutputFormat::kJson, {}));
+  absl::StatusOr<VrpSet> back = ReadVrpJsonFile(path);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, set);
+  std::string text = FormatVrps(set, OutputFormat::kJson, {});
+  rtr42::testing::WriteFile(path, text.substr(0, text.size() / 2));
+  absl::StatusOr<VrpSet> cut = ReadVrpJsonFile(path);
+  ASSERT_FALSE(cut.ok());
+  EXPECT_NE(cut.status().message().find(path), std::string::npos);
+  EXPECT_FALSE(ReadVrpJsonFile(dir.path() + "/missing.json").ok());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_format.h"
 #include "base/args.h"
+#include "base/file_util.h"
 #include "base/log.h"
 #include "roa/history.h"
 #include "roa/open_registry.h"
@@ -160,6 +161,10 @@ int Main(int argc, char** argv) {
   options.timers = rtr::Timers{uint32_t(*refresh), uint32_t(*retry), uint32_t(*expire)};
   if (absl::Status s = rtr::ValidateTimers(options.timers); !s.ok()) return Fail(s);
   options.max_connections = static_cast<size_t>(*max_conn);
+  uint64_t files = RaiseOpenFileLimit();
+  if (files < options.max_connections + 64) {
+    RTR42_LOG_WARNING("open file limit %d is below --max-connections %d", files, options.max_connections);
+  }
   options.max_version = static_cast<uint8_t>(*max_version);
 
   std::unique_ptr<roa::VrpSource> source;
