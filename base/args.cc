@@ -44,7 +44,8 @@ absl::Status Args::Parse(int argc, char** argv) {
       return absl::InvalidArgumentError(absl::StrCat("unknown option --", name, " (see --help)"));
     }
     if (spec->second.value_name.empty()) {
-      if (inline_value) return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
+      if (inline_value)
+        return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
     } else if (!inline_value) {
       if (i + 1 >= argc) {
         return absl::InvalidArgumentError(

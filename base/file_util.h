@@ -2,13 +2,13 @@
 #ifndef RTR42_BASE_FILE_UTIL_H_
 #define RTR42_BASE_FILE_UTIL_H_
 
-#include "absl/strings/string_view.h"
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace rtr42 {
 

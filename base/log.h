@@ -6,11 +6,11 @@
 #ifndef RTR42_BASE_LOG_H_
 #define RTR42_BASE_LOG_H_
 
-#include "absl/strings/string_view.h"
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 
 namespace rtr42 {
 

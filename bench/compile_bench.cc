@@ -44,7 +44,8 @@ std::vector<std::string> Commits() {
 }
 
 void BM_FullCompileFromGit(benchmark::State& state) {
-  if (Repo().empty()) return state.SkipWithError("../shared/data/dn42-registry-2023H1.bundle is absent");
+  if (Repo().empty())
+    return state.SkipWithError("../shared/data/dn42-registry-2023H1.bundle is absent");
   size_t vrps = 0, objects = 0;
   for (auto _ : state) {
     auto source = GitSource::Open({.location = Repo()});
@@ -64,7 +65,8 @@ BENCHMARK(BM_FullCompileFromGit)->Unit(benchmark::kMillisecond);
 // Each iteration applies the next real commit of the history (diffing two
 // trees, reading the changed blobs, re-parsing them, rebuilding the set).
 void BM_IncrementalCommitFromGit(benchmark::State& state) {
-  if (Repo().empty()) return state.SkipWithError("../shared/data/dn42-registry-2023H1.bundle is absent");
+  if (Repo().empty())
+    return state.SkipWithError("../shared/data/dn42-registry-2023H1.bundle is absent");
   std::vector<std::string> commits = Commits();
   auto source = GitSource::Open({.location = Repo()});
   RegistryCompiler compiler;

@@ -20,11 +20,10 @@
 #include <thread>
 #include <utility>
 
-#include "rtr/asio.h"
-
 #include "absl/strings/str_format.h"
 #include "base/args.h"
 #include "base/file_util.h"
+#include "rtr/asio.h"
 #include "rtr/client.h"
 
 namespace rtr42::bench {
@@ -81,7 +80,8 @@ class LoadClient : public std::enable_shared_from_this<LoadClient> {
       if (header_len_ < 8) break;
       header_len_ = 0;
       uint8_t type = uint8_t(header_[1]);
-      uint32_t length = (uint32_t(uint8_t(header_[4])) << 24) | (uint32_t(uint8_t(header_[5])) << 16) |
+      uint32_t length = (uint32_t(uint8_t(header_[4])) << 24) |
+                        (uint32_t(uint8_t(header_[5])) << 16) |
                         (uint32_t(uint8_t(header_[6])) << 8) | uint32_t(uint8_t(header_[7]));
       if (length < 8) return Fail("corrupt PDU length"), false;
       skip_ = length - 8;
@@ -136,7 +136,8 @@ int Main(int argc, char** argv) {
   args.AddOption("wait-notify", "SECONDS", "with --sessions: how long to wait (default 60)");
   args.AddOption("hold", "SECONDS", "keep the sessions open this long at the end");
   args.AddOption("version", "0|1", "RTR version (default 1)");
-  if (absl::Status s = args.Parse(argc, argv); !s.ok() || args.Has("help") || !args.Has("connect")) {
+  if (absl::Status s = args.Parse(argc, argv);
+      !s.ok() || args.Has("help") || !args.Has("connect")) {
     std::cerr << (s.ok() ? args.Help() : std::string(s.message()) + "\n");
     return 2;
   }
@@ -180,15 +181,17 @@ int Main(int argc, char** argv) {
   while (Clock::now() < deadline && totals.notified + totals.failed < n) {
     io.run_for(std::chrono::milliseconds(50));
     if (!announced && totals.done + totals.failed == n) {
-      std::cout << absl::StrFormat("synchronised %d sessions in %.1f ms; waiting for a Serial Notify\n",
-                                   totals.done, ms(totals.last_done - start))
+      std::cout << absl::StrFormat(
+                       "synchronised %d sessions in %.1f ms; waiting for a Serial Notify\n",
+                       totals.done, ms(totals.last_done - start))
                 << std::flush;
       announced = true;
     }
   }
-  std::cout << absl::StrFormat("sessions=%d synced=%d notified=%d failed=%d notify_spread_ms=%.1f\n", n,
-                               totals.done, totals.notified, totals.failed,
-                               totals.notified ? ms(totals.last_notify - totals.first_notify) : -1.0)
+  std::cout << absl::StrFormat(
+                   "sessions=%d synced=%d notified=%d failed=%d notify_spread_ms=%.1f\n", n,
+                   totals.done, totals.notified, totals.failed,
+                   totals.notified ? ms(totals.last_notify - totals.first_notify) : -1.0)
             << std::flush;
   if (hold > 0) io.run_for(std::chrono::seconds(hold));
   return totals.notified == n ? 0 : 1;

@@ -30,7 +30,8 @@ inline std::vector<roa::Vrp> GenerateVrps(size_t count, uint32_t seed = 1) {
     uint8_t bytes[16] = {};
     int len;
     if (v4) {
-      len = pick({{24, 70}, {23, 6}, {22, 8}, {21, 3}, {20, 4}, {19, 2}, {16, 4}, {18, 2}, {17, 1}});
+      len =
+          pick({{24, 70}, {23, 6}, {22, 8}, {21, 3}, {20, 4}, {19, 2}, {16, 4}, {18, 2}, {17, 1}});
       uint32_t addr = static_cast<uint32_t>(rng());
       addr = (addr % 0xdf000000u) + 0x01000000u;  // 1.0.0.0 .. 223.255.255.255
       addr &= len == 0 ? 0 : ~uint32_t(0) << (32 - len);

@@ -278,7 +278,8 @@ absl::Status RegistryCompiler::Apply(const RegistryDelta& delta) {
 VrpSet RegistryCompiler::BuildSet() const {
   std::vector<Vrp> all;
   all.reserve(objects_.size() + objects_.size() / 4);
-  for (const auto& [path, entry] : objects_) all.insert(all.end(), entry.vrps.begin(), entry.vrps.end());
+  for (const auto& [path, entry] : objects_)
+    all.insert(all.end(), entry.vrps.begin(), entry.vrps.end());
   return VrpSet(std::move(all));
 }
 

@@ -20,7 +20,6 @@
 #ifndef RTR42_ROA_COMPILER_H_
 #define RTR42_ROA_COMPILER_H_
 
-#include "absl/strings/string_view.h"
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +27,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "roa/diagnostic.h"
 #include "roa/filter_policy.h"
 #include "roa/registry_delta.h"
@@ -38,7 +38,7 @@ namespace rtr42::roa {
 // A route object as written, before the policy is applied.
 struct RouteObject {
   std::string path;
-  std::string name;  // the key's value as written, or the file name
+  std::string name;     // the key's value as written, or the file name
   bool usable = false;  // key, prefix and at least one origin are valid
   Prefix prefix;
   int prefix_line = 0;

@@ -36,8 +36,7 @@ absl::StatusOr<FilterPolicy> FilterPolicy::Parse(absl::string_view text, Family 
         absl::StrSplit(line, absl::ByAnyChar(" \t\r"), absl::SkipEmpty());
     if (fields.empty()) continue;
     auto error = [&](absl::string_view what) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(policy.path_, ":", line_number, ": ", what));
+      return absl::InvalidArgumentError(absl::StrCat(policy.path_, ":", line_number, ": ", what));
     };
     if (fields.size() != 5) {
       return error(absl::StrCat("expected 5 fields (Nr Action Prefix MinLen MaxLen), found ",
@@ -57,8 +56,8 @@ absl::StatusOr<FilterPolicy> FilterPolicy::Parse(absl::string_view text, Family 
     absl::StatusOr<Prefix> network = Prefix::Parse(fields[2]);
     if (!network.ok()) return error(network.status().message());
     if (network->family() != family) {
-      return error(absl::StrCat(fields[2], " is not an ",
-                                family == Family::kIpv4 ? "IPv4" : "IPv6", " prefix"));
+      return error(absl::StrCat(fields[2], " is not an ", family == Family::kIpv4 ? "IPv4" : "IPv6",
+                                " prefix"));
     }
     rule.network = *network;
     int min_len = 0, max_len = 0;

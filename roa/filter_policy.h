@@ -8,12 +8,12 @@
 #ifndef RTR42_ROA_FILTER_POLICY_H_
 #define RTR42_ROA_FILTER_POLICY_H_
 
-#include "absl/strings/string_view.h"
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "roa/prefix.h"
 
 namespace rtr42::roa {

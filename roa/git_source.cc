@@ -35,7 +35,8 @@ void InitLibgit2() {
 
 absl::Status GitError(absl::string_view what) {
   const git_error* e = git_error_last();
-  return absl::UnavailableError(absl::StrCat(what, ": ", e && e->message ? e->message : "unknown libgit2 error"));
+  return absl::UnavailableError(
+      absl::StrCat(what, ": ", e && e->message ? e->message : "unknown libgit2 error"));
 }
 
 std::string OidHex(const git_oid* oid) {
@@ -45,14 +46,17 @@ std::string OidHex(const git_oid* oid) {
 }
 
 std::string DefaultCacheDir() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return absl::StrCat(xdg, "/rtr42");
-  if (const char* home = std::getenv("HOME"); home && *home) return absl::StrCat(home, "/.cache/rtr42");
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return absl::StrCat(xdg, "/rtr42");
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return absl::StrCat(home, "/.cache/rtr42");
   return "/var/cache/rtr42";
 }
 
 std::string CacheName(const std::string& url) {
   std::string name;
-  for (char c : url) name += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '_';
+  for (char c : url)
+    name += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '_';
   return name;
 }
 
@@ -92,7 +96,8 @@ struct GitSource::Repo {
 
   absl::StatusOr<std::string> ReadBlob(const git_oid* oid, const std::string& path) const {
     git_blob* blob = nullptr;
-    if (git_blob_lookup(&blob, repo.get(), oid) != 0) return GitError(absl::StrCat("blob of ", path));
+    if (git_blob_lookup(&blob, repo.get(), oid) != 0)
+      return GitError(absl::StrCat("blob of ", path));
     BlobPtr owner(blob);
     return std::string(static_cast<const char*>(git_blob_rawcontent(blob)),
                        static_cast<size_t>(git_blob_rawsize(blob)));
@@ -195,7 +200,9 @@ absl::StatusOr<RegistryDelta> GitSource::DeltaBetween(const std::string& from,
   for (const char* path : {kFilterPath, kFilter6Path}) {
     EntryPtr now = repo_->Entry(new_root->get(), path);
     EntryPtr before = old_root ? repo_->Entry(old_root.get(), path) : nullptr;
-    if (now && before && git_oid_equal(git_tree_entry_id(now.get()), git_tree_entry_id(before.get()))) continue;
+    if (now && before &&
+        git_oid_equal(git_tree_entry_id(now.get()), git_tree_entry_id(before.get())))
+      continue;
     if (!now) {
       if (before) delta.changes.push_back({path, std::nullopt});
       continue;
@@ -230,7 +237,8 @@ absl::StatusOr<RegistryDelta> GitSource::DeltaBetween(const std::string& from,
     const std::string prefix = absl::StrCat(dir, "/");
     while (i < n_now || j < n_before) {
       const git_tree_entry* a = i < n_now ? git_tree_entry_byindex(now_tree.get(), i) : nullptr;
-      const git_tree_entry* b = j < n_before ? git_tree_entry_byindex(before_tree.get(), j) : nullptr;
+      const git_tree_entry* b =
+          j < n_before ? git_tree_entry_byindex(before_tree.get(), j) : nullptr;
       int cmp = !a ? 1 : !b ? -1 : std::strcmp(git_tree_entry_name(a), git_tree_entry_name(b));
       if (cmp > 0) {  // only in the old tree: deleted
         if (git_tree_entry_type(b) == GIT_OBJECT_BLOB) {

@@ -14,7 +14,9 @@ bool HostBitsSet(const std::array<uint8_t, 16>& bytes, Family family, uint8_t le
   const int total = AddressBytes(family);
   for (int i = 0; i < total; ++i) {
     int bits_in_net = static_cast<int>(length) - i * 8;
-    uint8_t mask = bits_in_net >= 8 ? 0xff : bits_in_net <= 0 ? 0x00 : uint8_t(0xff << (8 - bits_in_net));
+    uint8_t mask = bits_in_net >= 8   ? 0xff
+                   : bits_in_net <= 0 ? 0x00
+                                      : uint8_t(0xff << (8 - bits_in_net));
     if (bytes[i] & ~mask) return true;
   }
   return false;
@@ -49,8 +51,8 @@ absl::StatusOr<Prefix> Prefix::Parse(absl::string_view text) {
     }
   }
   if (length > MaxLength(family)) {
-    return absl::InvalidArgumentError(absl::StrCat("'", text, "': length ", length,
-                                                   " is longer than ", MaxLength(family)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "': length ", length, " is longer than ", MaxLength(family)));
   }
   if (HostBitsSet(bytes, family, static_cast<uint8_t>(length))) {
     return absl::InvalidArgumentError(absl::StrCat("'", text, "' has host bits set"));

@@ -8,7 +8,6 @@
 #ifndef RTR42_ROA_PREFIX_H_
 #define RTR42_ROA_PREFIX_H_
 
-#include "absl/strings/string_view.h"
 #include <array>
 #include <compare>
 #include <cstdint>
@@ -16,6 +15,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace rtr42::roa {
 

@@ -108,7 +108,9 @@ class DirectorySource : public RegistrySource {
 
 }  // namespace
 
-std::unique_ptr<RegistrySource> MakeSampleRegistrySource() { return std::make_unique<SampleSource>(); }
+std::unique_ptr<RegistrySource> MakeSampleRegistrySource() {
+  return std::make_unique<SampleSource>();
+}
 
 std::unique_ptr<RegistrySource> MakeDirectorySource(std::string root) {
   return std::make_unique<DirectorySource>(std::move(root));

@@ -6,11 +6,11 @@
 namespace rtr42::roa {
 namespace {
 
-bool IsNameChar(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }
-
-absl::string_view Trim(absl::string_view s) {
-  return absl::StripAsciiWhitespace(s);
+bool IsNameChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
 }
+
+absl::string_view Trim(absl::string_view s) { return absl::StripAsciiWhitespace(s); }
 
 }  // namespace
 

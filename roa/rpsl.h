@@ -12,10 +12,11 @@
 #ifndef RTR42_ROA_RPSL_H_
 #define RTR42_ROA_RPSL_H_
 
-#include "absl/strings/string_view.h"
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace rtr42::roa {
 

@@ -15,9 +15,10 @@ VrpSet::VrpSet(std::vector<Vrp> vrps) : vrps_(std::move(vrps)) {
   std::sort(vrps_.begin(), vrps_.end());
   vrps_.erase(std::unique(vrps_.begin(), vrps_.end()), vrps_.end());
   vrps_.shrink_to_fit();
-  ipv4_count_ = static_cast<size_t>(
-      std::partition_point(vrps_.begin(), vrps_.end(), [](const Vrp& v) { return v.prefix.is_ipv4(); }) -
-      vrps_.begin());
+  ipv4_count_ =
+      static_cast<size_t>(std::partition_point(vrps_.begin(), vrps_.end(),
+                                               [](const Vrp& v) { return v.prefix.is_ipv4(); }) -
+                          vrps_.begin());
 }
 
 bool VrpSet::Contains(const Vrp& vrp) const {

@@ -25,7 +25,8 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name) {
 
 bool ParseAsn(absl::string_view text, uint32_t* asn) {
   if (text.size() >= 2 && absl::EqualsIgnoreCase(text.substr(0, 2), "as")) text.remove_prefix(2);
-  if (text.empty() || text.size() > 10 || text.find_first_not_of("0123456789") != absl::string_view::npos) {
+  if (text.empty() || text.size() > 10 ||
+      text.find_first_not_of("0123456789") != absl::string_view::npos) {
     return false;
   }
   uint64_t v = 0;
@@ -37,14 +38,18 @@ bool ParseAsn(absl::string_view text, uint32_t* asn) {
 std::string FormatVrps(const VrpSet& set, OutputFormat format, const FormatOptions& options) {
   std::string out;
   out.reserve(set.size() * 64 + 256);
-  auto wanted = [&](const Vrp& v) { return !options.family || v.prefix.family() == *options.family; };
+  auto wanted = [&](const Vrp& v) {
+    return !options.family || v.prefix.family() == *options.family;
+  };
   size_t count = 0;
   for (const Vrp& v : set.vrps()) count += wanted(v);
   switch (format) {
     case OutputFormat::kJson: {
-      absl::StrAppend(&out, "{\n  \"metadata\": {\n    \"counts\": ", count, ",\n    \"generated\": ",
-                      options.generated, ",\n    \"valid\": ", options.generated + options.valid_seconds);
-      if (!options.commit.empty()) absl::StrAppend(&out, ",\n    \"commit\": \"", options.commit, "\"");
+      absl::StrAppend(&out, "{\n  \"metadata\": {\n    \"counts\": ", count,
+                      ",\n    \"generated\": ", options.generated,
+                      ",\n    \"valid\": ", options.generated + options.valid_seconds);
+      if (!options.commit.empty())
+        absl::StrAppend(&out, ",\n    \"commit\": \"", options.commit, "\"");
       out += "\n  },\n  \"roas\": [";
       bool first = true;
       for (const Vrp& v : set.vrps()) {
@@ -104,7 +109,8 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
       has_asn_ = true;
     } else if (key_ == "maxLength") {
       int64_t n = 0;
-      if (!absl::SimpleAtoi(v, &n)) return Fail(absl::StrCat("maxLength '", v, "' is not a number"));
+      if (!absl::SimpleAtoi(v, &n))
+        return Fail(absl::StrCat("maxLength '", v, "' is not a number"));
       return Number(n);
     }
     return true;
@@ -238,7 +244,9 @@ class ChunkedFileIterator {
   friend bool operator==(const ChunkedFileIterator& a, const ChunkedFileIterator& b) {
     return a.AtEnd() == b.AtEnd();
   }
-  friend bool operator!=(const ChunkedFileIterator& a, const ChunkedFileIterator& b) { return !(a == b); }
+  friend bool operator!=(const ChunkedFileIterator& a, const ChunkedFileIterator& b) {
+    return !(a == b);
+  }
 
  private:
   bool AtEnd() const { return state_ == nullptr || state_->eof; }
@@ -265,7 +273,8 @@ absl::StatusOr<VrpSet> ReadVrpJsonFile(const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": ", sax.error.empty() ? "invalid JSON" : sax.error));
   }
-  if (!sax.roas_present()) return absl::InvalidArgumentError(absl::StrCat(path, ": no \"roas\" array"));
+  if (!sax.roas_present())
+    return absl::InvalidArgumentError(absl::StrCat(path, ": no \"roas\" array"));
   return VrpSet(std::move(sax.vrps));
 }
 

@@ -9,13 +9,13 @@
 #ifndef RTR42_ROA_VRP_FORMAT_H_
 #define RTR42_ROA_VRP_FORMAT_H_
 
-#include "absl/strings/string_view.h"
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "roa/vrp.h"
 
 namespace rtr42::roa {
@@ -25,10 +25,10 @@ enum class OutputFormat { kJson, kBird2, kBird1, kCsv };
 absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name);
 
 struct FormatOptions {
-  std::optional<Family> family;  // only this family
-  int64_t generated = 0;         // unix seconds, for JSON metadata
-  int64_t valid_seconds = 86400; // "valid" = generated + this
-  std::string commit;            // JSON metadata; omitted when empty
+  std::optional<Family> family;   // only this family
+  int64_t generated = 0;          // unix seconds, for JSON metadata
+  int64_t valid_seconds = 86400;  // "valid" = generated + this
+  std::string commit;             // JSON metadata; omitted when empty
 };
 
 std::string FormatVrps(const VrpSet& set, OutputFormat format, const FormatOptions& options);

@@ -22,10 +22,10 @@ namespace rtr42::roa {
 struct VrpSnapshot {
   std::shared_ptr<const VrpSet> set;
   std::string revision;
-  size_t objects = 0;       // route objects held (registry sources)
-  size_t parsed = 0;        // objects read for this snapshot
-  size_t diagnostics = 0;   // dropped or adjusted
-  double seconds = 0;       // time to read and compile
+  size_t objects = 0;      // route objects held (registry sources)
+  size_t parsed = 0;       // objects read for this snapshot
+  size_t diagnostics = 0;  // dropped or adjusted
+  double seconds = 0;      // time to read and compile
 };
 
 class VrpSource {

@@ -4,8 +4,7 @@
 #ifndef RTR42_RTR_ASIO_H_
 #define RTR42_RTR_ASIO_H_
 
-#include <utility>
-
 #include <boost/asio.hpp>
+#include <utility>
 
 #endif  // RTR42_RTR_ASIO_H_

@@ -37,7 +37,8 @@ absl::Status RtrClient::Open() {
   boost::system::error_code ec;
   tcp::resolver resolver(io_);
   auto results = resolver.resolve(options_.host, options_.port, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("resolve ", options_.host, ": ", ec.message()));
+  if (ec)
+    return absl::UnavailableError(absl::StrCat("resolve ", options_.host, ": ", ec.message()));
   socket_ = std::make_unique<tcp::socket>(io_);
   asio::connect(*socket_, results, ec);
   if (ec) {
@@ -67,11 +68,13 @@ absl::StatusOr<Pdu> RtrClient::ReadPdu(absl::Duration timeout) {
       last_pdu_bytes_ = buffer_.substr(0, n);
       buffer_.erase(0, n);
       std::variant<Pdu, DecodeError> pdu = DecodePdu(last_pdu_bytes_);
-      if (auto* e = std::get_if<DecodeError>(&pdu)) return Reject(e->code, last_pdu_bytes_, e->message);
+      if (auto* e = std::get_if<DecodeError>(&pdu))
+        return Reject(e->code, last_pdu_bytes_, e->message);
       return std::get<Pdu>(std::move(pdu));
     }
     absl::Duration left = deadline - absl::Now();
-    if (left <= absl::ZeroDuration()) return absl::DeadlineExceededError("timed out waiting for the cache");
+    if (left <= absl::ZeroDuration())
+      return absl::DeadlineExceededError("timed out waiting for the cache");
     pollfd pfd{socket_->native_handle(), POLLIN, 0};
     int rc = ::poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
     if (rc <= 0) continue;
@@ -93,7 +96,9 @@ absl::Status RtrClient::Reject(ErrorCode code, const std::string& pdu, const std
   return absl::DataLossError(absl::StrCat(ErrorCodeName(code), ": ", message));
 }
 
-absl::StatusOr<RtrClient::SyncResult> RtrClient::Reset(bool record_diff) { return Query(true, record_diff); }
+absl::StatusOr<RtrClient::SyncResult> RtrClient::Reset(bool record_diff) {
+  return Query(true, record_diff);
+}
 
 absl::StatusOr<RtrClient::SyncResult> RtrClient::Refresh(bool record_diff) {
   if (!have_session_) return Query(true, record_diff);
@@ -111,8 +116,8 @@ absl::StatusOr<bool> RtrClient::WaitForNotify(absl::Duration timeout) {
   }
   if (pdu->type == PduType::kSerialNotify) return true;
   if (pdu->type == PduType::kErrorReport) {
-    return absl::AbortedError(absl::StrCat("cache sent ", ErrorCodeName(pdu->error_code), ": ",
-                                           pdu->error_text));
+    return absl::AbortedError(
+        absl::StrCat("cache sent ", ErrorCodeName(pdu->error_code), ": ", pdu->error_text));
   }
   return Reject(ErrorCode::kInvalidRequest, last_pdu_bytes_,
                 absl::StrCat("unexpected ", PduTypeName(pdu->type), " while idle"));
@@ -143,19 +148,21 @@ absl::StatusOr<RtrClient::SyncResult> RtrClient::Query(bool reset, bool record_d
         if (absl::Status s = Open(); !s.ok()) return s;
         return Query(reset, record_diff);
       }
-      return absl::AbortedError(absl::StrCat("cache sent Error Report ", ErrorCodeName(pdu.error_code),
-                                             ": ", pdu.error_text));
+      return absl::AbortedError(absl::StrCat("cache sent Error Report ",
+                                             ErrorCodeName(pdu.error_code), ": ", pdu.error_text));
     }
     if (pdu.version != version_) {
-      return Reject(version_ == 0 ? ErrorCode::kUnsupportedProtocolVersion
-                                  : ErrorCode::kUnexpectedProtocolVersion,
-                    last_pdu_bytes_, absl::StrCat("version ", pdu.version, " PDU in a version ",
-                                                  version_, " session"));
+      return Reject(
+          version_ == 0 ? ErrorCode::kUnsupportedProtocolVersion
+                        : ErrorCode::kUnexpectedProtocolVersion,
+          last_pdu_bytes_,
+          absl::StrCat("version ", pdu.version, " PDU in a version ", version_, " session"));
     }
     switch (pdu.type) {
       case PduType::kSerialNotify:
         if (in_response) {
-          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "Serial Notify inside a response");
+          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_,
+                        "Serial Notify inside a response");
         }
         continue;  // a notify before the response: the query answers it
       case PduType::kCacheReset:
@@ -168,7 +175,8 @@ absl::StatusOr<RtrClient::SyncResult> RtrClient::Query(bool reset, bool record_d
           return again;
         }
       case PduType::kCacheResponse:
-        if (in_response) return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "second Cache Response");
+        if (in_response)
+          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "second Cache Response");
         if (!reset && have_session_ && pdu.session_id != session_id_) {
           return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "session id changed");
         }
@@ -177,7 +185,8 @@ absl::StatusOr<RtrClient::SyncResult> RtrClient::Query(bool reset, bool record_d
         continue;
       case PduType::kIpv4Prefix:
       case PduType::kIpv6Prefix: {
-        if (!in_response) return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "prefix outside a response");
+        if (!in_response)
+          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "prefix outside a response");
         if (pdu.announce) {
           if (!target->insert(pdu.vrp).second) {
             return Reject(ErrorCode::kDuplicateAnnouncement, last_pdu_bytes_, pdu.vrp.ToString());
@@ -186,7 +195,8 @@ absl::StatusOr<RtrClient::SyncResult> RtrClient::Query(bool reset, bool record_d
           if (record_diff) result.diff.announced.push_back(pdu.vrp);
         } else {
           if (reset || target->erase(pdu.vrp) == 0) {
-            return Reject(ErrorCode::kWithdrawalOfUnknownRecord, last_pdu_bytes_, pdu.vrp.ToString());
+            return Reject(ErrorCode::kWithdrawalOfUnknownRecord, last_pdu_bytes_,
+                          pdu.vrp.ToString());
           }
           ++result.withdrawn;
           if (record_diff) result.diff.withdrawn.push_back(pdu.vrp);
@@ -194,10 +204,12 @@ absl::StatusOr<RtrClient::SyncResult> RtrClient::Query(bool reset, bool record_d
         continue;
       }
       case PduType::kRouterKey:
-        if (!in_response) return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "key outside a response");
+        if (!in_response)
+          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "key outside a response");
         continue;  // rtr42 has no use for router keys
       case PduType::kEndOfData:
-        if (!in_response) return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "End of Data outside a response");
+        if (!in_response)
+          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "End of Data outside a response");
         if (reset) vrps_ = std::move(next);
         have_session_ = true;
         session_id_ = pdu.session_id;
@@ -214,6 +226,8 @@ absl::StatusOr<RtrClient::SyncResult> RtrClient::Query(bool reset, bool record_d
   }
 }
 
-roa::VrpSet RtrClient::set() const { return roa::VrpSet(std::vector<roa::Vrp>(vrps_.begin(), vrps_.end())); }
+roa::VrpSet RtrClient::set() const {
+  return roa::VrpSet(std::vector<roa::Vrp>(vrps_.begin(), vrps_.end()));
+}
 
 }  // namespace rtr42::rtr

@@ -8,7 +8,6 @@
 #ifndef RTR42_RTR_CLIENT_H_
 #define RTR42_RTR_CLIENT_H_
 
-#include "rtr/asio.h"
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +15,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "rtr/asio.h"
 #include "rtr/pdu.h"
 
 namespace rtr42::rtr {
@@ -32,10 +32,10 @@ class RtrClient {
   };
   // What one query brought.
   struct SyncResult {
-    bool reset = false;   // the cache answered Cache Reset (the client then resets)
+    bool reset = false;  // the cache answered Cache Reset (the client then resets)
     size_t announced = 0;
     size_t withdrawn = 0;
-    roa::VrpDiff diff;    // of this sync, when `record_diff` is set
+    roa::VrpDiff diff;  // of this sync, when `record_diff` is set
   };
 
   static absl::StatusOr<std::unique_ptr<RtrClient>> Connect(const Options& options);

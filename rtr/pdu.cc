@@ -56,7 +56,9 @@ int FixedLength(uint8_t version, uint8_t type) {
   return -1;
 }
 
-DecodeError Corrupt(std::string message) { return DecodeError{ErrorCode::kCorruptData, std::move(message)}; }
+DecodeError Corrupt(std::string message) {
+  return DecodeError{ErrorCode::kCorruptData, std::move(message)};
+}
 
 }  // namespace
 
@@ -194,13 +196,14 @@ std::variant<size_t, DecodeError> FramePdu(absl::string_view buffer) {
   uint32_t length = Get32(buffer.data() + 4);
   if (version > kMaxVersion) {
     return DecodeError{ErrorCode::kUnsupportedProtocolVersion,
-                       absl::StrCat("protocol version ", version, " is not supported (highest: ",
-                                    kMaxVersion, ")")};
+                       absl::StrCat("protocol version ", version,
+                                    " is not supported (highest: ", kMaxVersion, ")")};
   }
   int fixed = FixedLength(version, type);
   if (fixed < 0) {
-    return DecodeError{ErrorCode::kUnsupportedPduType,
-                       absl::StrCat("PDU type ", type, " is not part of protocol version ", version)};
+    return DecodeError{
+        ErrorCode::kUnsupportedPduType,
+        absl::StrCat("PDU type ", type, " is not part of protocol version ", version)};
   }
   if (length < kHeaderSize || length > kMaxPduSize) {
     return Corrupt(absl::StrCat(PduTypeName(PduType(type)), " with length ", length));
@@ -216,7 +219,8 @@ std::variant<size_t, DecodeError> FramePdu(absl::string_view buffer) {
 std::variant<Pdu, DecodeError> DecodePdu(absl::string_view bytes) {
   std::variant<size_t, DecodeError> framed = FramePdu(bytes);
   if (auto* e = std::get_if<DecodeError>(&framed)) return *e;
-  if (std::get<size_t>(framed) != bytes.size()) return Corrupt("PDU length does not match its bytes");
+  if (std::get<size_t>(framed) != bytes.size())
+    return Corrupt("PDU length does not match its bytes");
   const char* p = bytes.data();
   Pdu pdu;
   pdu.version = uint8_t(p[0]);
@@ -247,16 +251,17 @@ std::variant<Pdu, DecodeError> DecodePdu(absl::string_view bytes) {
       uint8_t flags = uint8_t(p[8]);
       if (flags > 1) return Corrupt(absl::StrCat("prefix PDU with flags ", flags));
       pdu.announce = flags & 1;
-      roa::Family family = pdu.type == PduType::kIpv4Prefix ? roa::Family::kIpv4 : roa::Family::kIpv6;
+      roa::Family family =
+          pdu.type == PduType::kIpv4Prefix ? roa::Family::kIpv4 : roa::Family::kIpv6;
       uint8_t length = uint8_t(p[9]), max_length = uint8_t(p[10]);
       absl::StatusOr<roa::Prefix> prefix =
           roa::Prefix::FromBytes(family, reinterpret_cast<const uint8_t*>(p + 12), length);
       if (!prefix.ok()) return Corrupt(std::string(prefix.status().message()));
       if (max_length < length || max_length > roa::MaxLength(family)) {
-        return Corrupt(absl::StrCat("max length ", max_length, " does not fit ", prefix->ToString()));
+        return Corrupt(
+            absl::StrCat("max length ", max_length, " does not fit ", prefix->ToString()));
       }
-      pdu.vrp = roa::Vrp{*prefix, max_length,
-                         Get32(p + (family == roa::Family::kIpv4 ? 16 : 28))};
+      pdu.vrp = roa::Vrp{*prefix, max_length, Get32(p + (family == roa::Family::kIpv4 ? 16 : 28))};
       break;
     }
     case PduType::kRouterKey: {

@@ -17,7 +17,8 @@ absl::StatusOr<tcp::endpoint> ParseListenAddress(const std::string& text) {
   if (!absl::SimpleAtoi(text.substr(colon + 1), &port) || port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("'", text, "' has a bad port"));
   }
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host.empty()) host = "::";
   boost::system::error_code ec;
   asio::ip::address address = asio::ip::make_address(host, ec);
@@ -25,7 +26,8 @@ absl::StatusOr<tcp::endpoint> ParseListenAddress(const std::string& text) {
   return tcp::endpoint(address, static_cast<uint16_t>(port));
 }
 
-Server::Server(asio::io_context& io, ServerOptions options) : io_(io), options_(std::move(options)) {}
+Server::Server(asio::io_context& io, ServerOptions options)
+    : io_(io), options_(std::move(options)) {}
 
 Server::~Server() { Stop(); }
 
@@ -39,9 +41,8 @@ absl::Status Server::Start() {
     if (!ec) acceptor->bind(endpoint, ec);
     if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return absl::UnavailableError(
-          absl::StrCat("listen on ", endpoint.address().to_string(), " port ", endpoint.port(), ": ",
-                       ec.message()));
+      return absl::UnavailableError(absl::StrCat("listen on ", endpoint.address().to_string(),
+                                                 " port ", endpoint.port(), ": ", ec.message()));
     }
     tcp::endpoint bound = acceptor->local_endpoint(ec);
     RTR42_LOG_INFO("listening on %s port %d", bound.address().to_string(), bound.port());
@@ -53,7 +54,8 @@ absl::Status Server::Start() {
 
 void Server::Accept(size_t index) {
   acceptors_[index]->async_accept(
-      asio::make_strand(io_), [this, index](const boost::system::error_code& ec, tcp::socket socket) {
+      asio::make_strand(io_),
+      [this, index](const boost::system::error_code& ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted) return;
         if (!ec) {
           std::shared_ptr<Session> session;

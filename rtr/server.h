@@ -11,7 +11,6 @@
 #define RTR42_RTR_SERVER_H_
 
 #include <atomic>
-#include "rtr/asio.h"
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -22,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "roa/history.h"
+#include "rtr/asio.h"
 #include "rtr/payload.h"
 
 namespace rtr42::rtr {

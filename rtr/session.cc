@@ -97,10 +97,10 @@ void Session::Pump() {
         RTR42_LOG_INFO("session %s: %s", peer_, action.event);
       }
     } else if (LogEnabled(LogLevel::kDebug)) {
-      RTR42_LOG_DEBUG("session %s: %s answered with %d bytes", peer_,
-                      action.query == SessionLogic::Action::Query::kReset ? "Reset Query"
-                                                                         : "Serial Query",
-                      ResponseSize(action.send));
+      RTR42_LOG_DEBUG(
+          "session %s: %s answered with %d bytes", peer_,
+          action.query == SessionLogic::Action::Query::kReset ? "Reset Query" : "Serial Query",
+          ResponseSize(action.send));
     }
     if (action.close) closing_ = true;
     if (!action.send.empty()) Enqueue(std::move(action.send));

@@ -42,15 +42,17 @@ SessionLogic::Action SessionLogic::Next(const EncodedUpdate* current) {
   if (auto* e = std::get_if<DecodeError>(&framed)) {
     absl::string_view pdu(input_.data(), std::min(input_.size(), kMaxPduSize));
     if (e->code == ErrorCode::kUnsupportedProtocolVersion && version_) {
-      return Fail(*version_ == 0 ? ErrorCode::kUnsupportedProtocolVersion
-                                 : ErrorCode::kUnexpectedProtocolVersion,
-                  pdu, absl::StrCat("version ", pdu_version, " PDU in a version ", *version_, " session"),
-                  *version_);
+      return Fail(
+          *version_ == 0 ? ErrorCode::kUnsupportedProtocolVersion
+                         : ErrorCode::kUnexpectedProtocolVersion,
+          pdu, absl::StrCat("version ", pdu_version, " PDU in a version ", *version_, " session"),
+          *version_);
     }
-    uint32_t claimed = input_.size() >= kHeaderSize
-                           ? (uint32_t(uint8_t(input_[4])) << 24 | uint32_t(uint8_t(input_[5])) << 16 |
-                              uint32_t(uint8_t(input_[6])) << 8 | uint32_t(uint8_t(input_[7])))
-                           : 0;
+    uint32_t claimed =
+        input_.size() >= kHeaderSize
+            ? (uint32_t(uint8_t(input_[4])) << 24 | uint32_t(uint8_t(input_[5])) << 16 |
+               uint32_t(uint8_t(input_[6])) << 8 | uint32_t(uint8_t(input_[7])))
+            : 0;
     if (e->code == ErrorCode::kUnsupportedProtocolVersion && claimed >= kHeaderSize &&
         claimed <= kMaxPduSize) {
       // Still negotiating: tell the router our highest version and let it
@@ -84,7 +86,8 @@ SessionLogic::Action SessionLogic::Next(const EncodedUpdate* current) {
   } else if (pdu.version != *version_) {
     return Fail(*version_ == 0 ? ErrorCode::kUnsupportedProtocolVersion
                                : ErrorCode::kUnexpectedProtocolVersion,
-                bytes, absl::StrCat("version ", pdu.version, " PDU in a version ", *version_, " session"),
+                bytes,
+                absl::StrCat("version ", pdu.version, " PDU in a version ", *version_, " session"),
                 *version_);
   }
   const uint8_t v = *version_;
@@ -114,8 +117,8 @@ SessionLogic::Action SessionLogic::Next(const EncodedUpdate* current) {
         }
         action.send = {CacheResetPdu(v)};
         action.query = Action::Query::kCacheReset;
-        action.event = absl::StrCat("Serial Query for session ", pdu.session_id,
-                                    ", ours is ", current->session_id(), ": Cache Reset");
+        action.event = absl::StrCat("Serial Query for session ", pdu.session_id, ", ours is ",
+                                    current->session_id(), ": Cache Reset");
         return action;
       } else if (std::optional<Response> diff = current->DiffResponse(v, pdu.serial)) {
         action.send = std::move(*diff);

@@ -35,10 +35,10 @@ namespace rtr42::rtr {
 class SessionLogic {
  public:
   struct Action {
-    Response send;       // may be empty
-    bool close = false;  // close once `send` is written
+    Response send;         // may be empty
+    bool close = false;    // close once `send` is written
     bool handled = false;  // a PDU was consumed (false: more bytes needed)
-    std::string event;   // what happened, for the log; empty for routine queries
+    std::string event;     // what happened, for the log; empty for routine queries
     std::optional<ErrorCode> error_sent;
     enum class Query { kNone, kReset, kSerial, kCacheReset } query = Query::kNone;
   };

@@ -29,13 +29,13 @@ class CompilerTest : public ::testing::Test {
 };
 
 // Checks there is exactly one diagnostic, of `kind`, at `line`, whose reason holds `text`.
-#define EXPECT_ONE_DIAGNOSTIC(k, line_no, text)                                   \
-  do {                                                                               \
-    std::vector<Diagnostic> d = All();                                               \
-    ASSERT_EQ(d.size(), 1u) << (d.empty() ? "none" : d[0].ToString());               \
-    EXPECT_EQ(d[0].kind, Diagnostic::Kind::k) << d[0].ToString();                 \
-    EXPECT_EQ(d[0].line, line_no) << d[0].ToString();                                \
-    EXPECT_NE(d[0].reason.find(text), std::string::npos) << d[0].ToString();         \
+#define EXPECT_ONE_DIAGNOSTIC(k, line_no, text)                              \
+  do {                                                                       \
+    std::vector<Diagnostic> d = All();                                       \
+    ASSERT_EQ(d.size(), 1u) << (d.empty() ? "none" : d[0].ToString());       \
+    EXPECT_EQ(d[0].kind, Diagnostic::Kind::k) << d[0].ToString();            \
+    EXPECT_EQ(d[0].line, line_no) << d[0].ToString();                        \
+    EXPECT_NE(d[0].reason.find(text), std::string::npos) << d[0].ToString(); \
   } while (0)
 
 TEST_F(CompilerTest, PlainObjectGetsRuleMaxLen) {
@@ -115,8 +115,9 @@ TEST_F(CompilerTest, NoRuleDrops) {
 }
 
 TEST_F(CompilerTest, OneVrpPerOriginDeduplicated) {
-  EXPECT_EQ(Compile("data/route/x", "route: 172.20.1.0/24\norigin: AS2\norigin: as1\norigin: AS2\n"),
-            (std::vector<Vrp>{V("172.20.1.0/24", 29, 1), V("172.20.1.0/24", 29, 2)}));
+  EXPECT_EQ(
+      Compile("data/route/x", "route: 172.20.1.0/24\norigin: AS2\norigin: as1\norigin: AS2\n"),
+      (std::vector<Vrp>{V("172.20.1.0/24", 29, 1), V("172.20.1.0/24", 29, 2)}));
   EXPECT_ONE_DIAGNOSTIC(kAdjusted, 4, "repeated");
 }
 
@@ -184,7 +185,8 @@ TEST_F(CompilerTest, Ipv6LeadingZerosAreCanonical) {
 }
 
 TEST_F(CompilerTest, BadLineIsAnAdjustment) {
-  EXPECT_EQ(Compile("data/route/x", "route: 172.20.1.0/24\nthis is junk\norigin: AS1\n").size(), 1u);
+  EXPECT_EQ(Compile("data/route/x", "route: 172.20.1.0/24\nthis is junk\norigin: AS1\n").size(),
+            1u);
   EXPECT_ONE_DIAGNOSTIC(kAdjusted, 2, "not an attribute");
 }
 
@@ -197,7 +199,8 @@ TEST_F(CompilerTest, SecondMaxLengthIgnored) {
 
 TEST_F(CompilerTest, DiagnosticToStringNamesFileLineAndObject) {
   Compile("data/route/172.21.0.0_30", "route: 172.21.0.0/30\norigin: AS1\n");
-  EXPECT_EQ(All()[0].ToString().substr(0, 50), "data/route/172.21.0.0_30:1: dropped: 172.21.0.0/30");
+  EXPECT_EQ(All()[0].ToString().substr(0, 50),
+            "data/route/172.21.0.0_30:1: dropped: 172.21.0.0/30");
 }
 
 TEST_F(CompilerTest, NoFilterFileMeansNoPolicy) {
@@ -257,7 +260,8 @@ TEST_F(CompilerTest, BrokenFilterChangesNothing) {
 }
 
 TEST_F(CompilerTest, OtherPathsAreIgnored) {
-  EXPECT_TRUE(Compile("data/inetnum/172.20.0.0_24", "inetnum: 172.20.0.0 - 172.20.0.255\n").empty());
+  EXPECT_TRUE(
+      Compile("data/inetnum/172.20.0.0_24", "inetnum: 172.20.0.0 - 172.20.0.255\n").empty());
   EXPECT_EQ(compiler_.object_count(), 0u);
 }
 

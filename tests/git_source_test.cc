@@ -30,7 +30,8 @@ class GitSourceTest : public ::testing::Test {
     first_ = Commit("first");
   }
   void Git(const std::string& args) {
-    ASSERT_EQ(RunCommand("git -c user.name=t -c user.email=t@t " + args + " >/dev/null 2>&1"), 0) << args;
+    ASSERT_EQ(RunCommand("git -c user.name=t -c user.email=t@t " + args + " >/dev/null 2>&1"), 0)
+        << args;
   }
   std::string Commit(const std::string& message) {
     Git("-C " + repo_ + " add -A");
@@ -64,8 +65,9 @@ TEST_F(GitSourceTest, FirstPollIsFullThenIncremental) {
   ASSERT_TRUE(delta->has_value());
   EXPECT_TRUE((*delta)->full);
   EXPECT_EQ((*delta)->revision, first_);
-  EXPECT_EQ(Paths(**delta), (std::vector<std::string>{"+data/filter.txt", "+data/route/172.20.1.0_24",
-                                                      "+data/route/172.20.2.0_24"}));
+  EXPECT_EQ(Paths(**delta),
+            (std::vector<std::string>{"+data/filter.txt", "+data/route/172.20.1.0_24",
+                                      "+data/route/172.20.2.0_24"}));
   source->Confirm();
   EXPECT_FALSE(source->Poll()->has_value());
 
@@ -183,12 +185,13 @@ TEST_F(GitSourceTest, DirectorySourceFindsChanges) {
   EXPECT_EQ((*delta)->changes.size(), 3u);
   (*source)->Confirm();
   EXPECT_FALSE((*source)->Poll()->has_value());
-  WriteFile(plain + "/data/route/172.20.1.0_24", "route: 172.20.1.0/24\norigin: AS7\norigin: AS8\n");
+  WriteFile(plain + "/data/route/172.20.1.0_24",
+            "route: 172.20.1.0/24\norigin: AS7\norigin: AS8\n");
   std::filesystem::remove(plain + "/data/route/172.20.2.0_24");
   delta = (*source)->Poll();
   ASSERT_TRUE(delta.ok() && delta->has_value());
-  EXPECT_EQ(Paths(**delta), (std::vector<std::string>{"+data/route/172.20.1.0_24",
-                                                      "-data/route/172.20.2.0_24"}));
+  EXPECT_EQ(Paths(**delta),
+            (std::vector<std::string>{"+data/route/172.20.1.0_24", "-data/route/172.20.2.0_24"}));
   EXPECT_FALSE(OpenRegistrySource(dir_.path() + "/missing", "", "").ok());
 }
 

@@ -26,15 +26,16 @@ TEST(PduTest, EncodesEveryCachePdu) {
   EXPECT_EQ(s, Bytes({0, 3, 0xbe, 0xef, 0, 0, 0, 8}));
   s.clear();
   AppendPrefix(&s, 1, true, V("172.20.0.0/24", 28, 4242420000));
-  EXPECT_EQ(s, Bytes({1, 4, 0, 0, 0, 0, 0, 20, 1, 24, 28, 0, 172, 20, 0, 0, 0xfc, 0xde, 0x31, 0x20}));
+  EXPECT_EQ(s,
+            Bytes({1, 4, 0, 0, 0, 0, 0, 20, 1, 24, 28, 0, 172, 20, 0, 0, 0xfc, 0xde, 0x31, 0x20}));
   s.clear();
   AppendPrefix(&s, 0, false, V("fd42::/48", 64, 65000));
-  EXPECT_EQ(s, Bytes({0, 6, 0, 0, 0, 0, 0, 32, 0, 48, 64, 0, 0xfd, 0x42, 0, 0, 0, 0, 0, 0, 0, 0,
-                      0, 0, 0, 0, 0, 0, 0, 0, 0xfd, 0xe8}));
+  EXPECT_EQ(s, Bytes({0, 6, 0, 0, 0, 0, 0, 32, 0, 48, 64, 0, 0xfd, 0x42, 0,    0,
+                      0, 0, 0, 0, 0, 0, 0, 0,  0, 0,  0,  0, 0,    0,    0xfd, 0xe8}));
   s.clear();
   AppendEndOfData(&s, 1, 7, 42, Timers{3600, 600, 7200});
-  EXPECT_EQ(s, Bytes({1, 7, 0, 7, 0, 0, 0, 24, 0, 0, 0, 42, 0, 0, 0x0e, 0x10, 0, 0, 0x02, 0x58, 0,
-                      0, 0x1c, 0x20}));
+  EXPECT_EQ(s, Bytes({1, 7, 0,    7,    0, 0, 0,    24,   0, 0, 0,    42,
+                      0, 0, 0x0e, 0x10, 0, 0, 0x02, 0x58, 0, 0, 0x1c, 0x20}));
   s.clear();
   AppendEndOfData(&s, 0, 7, 42, Timers{});
   EXPECT_EQ(s, Bytes({0, 7, 0, 7, 0, 0, 0, 12, 0, 0, 0, 42}));
@@ -43,8 +44,8 @@ TEST(PduTest, EncodesEveryCachePdu) {
   EXPECT_EQ(s, Bytes({1, 8, 0, 0, 0, 0, 0, 8}));
   s.clear();
   AppendErrorReport(&s, 1, ErrorCode::kInvalidRequest, Bytes({1, 2, 0, 0, 0, 0, 0, 8}), "no");
-  EXPECT_EQ(s, Bytes({1, 10, 0, 3, 0, 0, 0, 26, 0, 0, 0, 8, 1, 2, 0, 0, 0, 0, 0, 8, 0, 0, 0, 2,
-                      'n', 'o'}));
+  EXPECT_EQ(s, Bytes({1, 10, 0, 3, 0, 0, 0, 26, 0, 0, 0, 8,   1,
+                      2, 0,  0, 0, 0, 0, 8, 0,  0, 0, 2, 'n', 'o'}));
 }
 
 TEST(PduTest, DecodesRouterQueries) {

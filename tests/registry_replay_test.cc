@@ -60,9 +60,9 @@ TEST(RegistryReplayTest, IncrementalEqualsFullAtEveryCommit) {
   // Updates were incremental: far fewer objects read than a full compile per commit.
   EXPECT_GT(changed_commits, 100u);
   EXPECT_LT(incremental_parsed, 20 * changed_commits);
-  std::cout << "replayed " << commits.size() << " commits; " << last.object_count()
-            << " objects, " << set.size() << " VRPs at the last; " << incremental_parsed
-            << " objects re-read over " << changed_commits << " commits that changed routes\n";
+  std::cout << "replayed " << commits.size() << " commits; " << last.object_count() << " objects, "
+            << set.size() << " VRPs at the last; " << incremental_parsed << " objects re-read over "
+            << changed_commits << " commits that changed routes\n";
 }
 
 }  // namespace

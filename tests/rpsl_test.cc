@@ -50,8 +50,8 @@ TEST(RpslTest, LeadingContinuationIsABadLine) {
 }
 
 TEST(RpslTest, SingleToken) {
-  RpslObject o = ParseRpsl(
-      "origin: AS1 # note\norigin: AS1 AS2\norigin: AS3\n  more\nmax-length:\n");
+  RpslObject o =
+      ParseRpsl("origin: AS1 # note\norigin: AS1 AS2\norigin: AS3\n  more\nmax-length:\n");
   EXPECT_EQ(SingleToken(o.attributes[0]), "AS1");
   EXPECT_EQ(SingleToken(o.attributes[1]), "");
   EXPECT_EQ(SingleToken(o.attributes[2]), "");

@@ -172,7 +172,8 @@ TEST_F(ServerTest, EachErrorPathOverTheWire) {
       {std::string("\x01\x05\0\0\0\0\0\x08", 8), ErrorCode::kUnsupportedPduType},
       {std::string("\x01\x03\0\0\0\0\0\x08", 8), ErrorCode::kInvalidRequest},
       {std::string("\x01\x02\0\0\0\0\x10\x00", 8), ErrorCode::kCorruptData},
-      {std::string("\x00\x09\0\0\0\0\0\x20", 8) + std::string(24, '\0'), ErrorCode::kUnsupportedPduType},
+      {std::string("\x00\x09\0\0\0\0\0\x20", 8) + std::string(24, '\0'),
+       ErrorCode::kUnsupportedPduType},
   };
   for (const Case& c : cases) {
     auto client = Client();

@@ -21,8 +21,9 @@ TEST(VrpFormatTest, JsonRoundTrips) {
   EXPECT_NE(json.find("\"generated\": 1700000000"), std::string::npos);
   EXPECT_NE(json.find("\"valid\": 1700086400"), std::string::npos);
   EXPECT_NE(json.find("\"commit\": \"abc\""), std::string::npos);
-  EXPECT_NE(json.find("{\"prefix\": \"172.20.0.0/24\", \"maxLength\": 28, \"asn\": \"AS4242420000\"}"),
-            std::string::npos);
+  EXPECT_NE(
+      json.find("{\"prefix\": \"172.20.0.0/24\", \"maxLength\": 28, \"asn\": \"AS4242420000\"}"),
+      std::string::npos);
   absl::StatusOr<VrpSet> back = ParseVrpJson(json);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(*back, Sample());

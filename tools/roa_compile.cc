@@ -23,9 +23,11 @@ int Fail(const absl::Status& status) {
 
 int main(int argc, char** argv) {
   using namespace rtr42;
-  Args args("roa-compile", "Compiles dn42 route/route6 objects into validated ROA payloads (VRPs).");
-  args.AddOption("registry", "PATH|URL",
-                 "registry: git repository, URL, or directory with data/ (default: embedded sample)");
+  Args args("roa-compile",
+            "Compiles dn42 route/route6 objects into validated ROA payloads (VRPs).");
+  args.AddOption(
+      "registry", "PATH|URL",
+      "registry: git repository, URL, or directory with data/ (default: embedded sample)");
   args.AddOption("ref", "REV", "git branch, tag or commit to read (default HEAD)");
   args.AddOption("cache-dir", "DIR", "where a URL is cloned (default ~/.cache/rtr42)");
   args.AddOption("format", "FMT", "json (default), bird2, bird1 or csv");

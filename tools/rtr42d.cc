@@ -30,10 +30,14 @@ class SourceLoop {
  public:
   SourceLoop(std::unique_ptr<roa::VrpSource> source, roa::History* history, rtr::Server* server,
              absl::Duration remote_interval)
-      : source_(std::move(source)), history_(history), server_(server),
+      : source_(std::move(source)),
+        history_(history),
+        server_(server),
         interval_(source_->is_remote() ? remote_interval : absl::Seconds(1)) {}
 
-  void Start() { thread_ = std::thread([this] { Run(); }); }
+  void Start() {
+    thread_ = std::thread([this] { Run(); });
+  }
   void Stop() {
     {
       std::lock_guard lock(mutex_);
@@ -55,7 +59,8 @@ class SourceLoop {
     while (true) {
       PollOnce();
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, absl::ToChronoNanoseconds(interval_), [this] { return stop_ || poll_now_; });
+      wake_.wait_for(lock, absl::ToChronoNanoseconds(interval_),
+                     [this] { return stop_ || poll_now_; });
       if (stop_) return;
       poll_now_ = false;
     }
@@ -110,18 +115,21 @@ class SourceLoop {
 
 int Main(int argc, char** argv) {
   Args args("rtr42d", "RPKI-to-Router (RFC 8210, RFC 6810) cache server for dn42 ROAs.");
-  args.AddOption("listen", "ADDR:PORT", "listen here (default 127.0.0.1:8282 and [::1]:8282)", true);
+  args.AddOption("listen", "ADDR:PORT", "listen here (default 127.0.0.1:8282 and [::1]:8282)",
+                 true);
   args.AddOption("registry", "PATH|URL", "dn42 registry: git repository, URL or directory");
   args.AddOption("registry-ref", "REF", "branch, tag or commit to follow (default HEAD)");
   args.AddOption("cache-dir", "DIR", "where a registry URL is cloned (default ~/.cache/rtr42)");
   args.AddOption("json", "FILE", "serve a StayRTR/rpki-client VRP JSON file (reloaded on change)");
-  args.AddOption("poll-interval", "SECONDS",
-                 "fetch a remote registry this often (default 60); local sources are checked every second");
+  args.AddOption(
+      "poll-interval", "SECONDS",
+      "fetch a remote registry this often (default 60); local sources are checked every second");
   args.AddOption("refresh", "SECONDS", "End of Data refresh interval (default 3600)");
   args.AddOption("retry", "SECONDS", "End of Data retry interval (default 600)");
   args.AddOption("expire", "SECONDS", "End of Data expire interval (default 7200)");
   args.AddOption("max-version", "0|1", "highest RTR version offered (default 1)");
-  args.AddOption("history", "N", "keep diffs of at least N serials (default 1000), and all of the last 24 h");
+  args.AddOption("history", "N",
+                 "keep diffs of at least N serials (default 1000), and all of the last 24 h");
   args.AddOption("max-connections", "N", "refuse connections beyond N (default 4096)");
   args.AddOption("threads", "N", "network threads (default 2)");
   args.AddOption("log-level", "LEVEL", "debug, info (default), warning, error");
@@ -154,8 +162,10 @@ int Main(int argc, char** argv) {
   absl::StatusOr<int64_t> max_conn = args.GetInt("max-connections", 4096, 1, 1000000);
   absl::StatusOr<int64_t> threads = args.GetInt("threads", 2, 1, 256);
   absl::StatusOr<int64_t> poll = args.GetInt("poll-interval", 60, 1, 86400);
-  absl::StatusOr<int64_t> max_version = args.GetInt("max-version", rtr::kMaxVersion, 0, rtr::kMaxVersion);
-  for (const auto* v : {&refresh, &retry, &expire, &history_n, &max_conn, &threads, &poll, &max_version}) {
+  absl::StatusOr<int64_t> max_version =
+      args.GetInt("max-version", rtr::kMaxVersion, 0, rtr::kMaxVersion);
+  for (const auto* v :
+       {&refresh, &retry, &expire, &history_n, &max_conn, &threads, &poll, &max_version}) {
     if (!v->ok()) return Fail(v->status());
   }
   options.timers = rtr::Timers{uint32_t(*refresh), uint32_t(*retry), uint32_t(*expire)};
@@ -163,13 +173,15 @@ int Main(int argc, char** argv) {
   options.max_connections = static_cast<size_t>(*max_conn);
   uint64_t files = RaiseOpenFileLimit();
   if (files < options.max_connections + 64) {
-    RTR42_LOG_WARNING("open file limit %d is below --max-connections %d", files, options.max_connections);
+    RTR42_LOG_WARNING("open file limit %d is below --max-connections %d", files,
+                      options.max_connections);
   }
   options.max_version = static_cast<uint8_t>(*max_version);
 
   std::unique_ptr<roa::VrpSource> source;
   if (args.Has("json")) {
-    if (args.Has("registry")) return Fail(absl::InvalidArgumentError("--json and --registry exclude each other"));
+    if (args.Has("registry"))
+      return Fail(absl::InvalidArgumentError("--json and --registry exclude each other"));
     source = std::make_unique<roa::JsonVrpSource>(args.Get("json"));
   } else {
     absl::StatusOr<std::unique_ptr<roa::RegistrySource>> registry = roa::OpenRegistrySource(

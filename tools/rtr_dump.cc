@@ -32,7 +32,8 @@ absl::StatusOr<std::unique_ptr<rtr::RtrClient>> Dump(const std::string& address,
   if (!client.ok()) return client.status();
   absl::Time start = absl::Now();
   absl::StatusOr<rtr::RtrClient::SyncResult> sync = (*client)->Reset();
-  if (!sync.ok()) return absl::Status(sync.status().code(), absl::StrCat(address, ": ", sync.status().message()));
+  if (!sync.ok())
+    return absl::Status(sync.status().code(), absl::StrCat(address, ": ", sync.status().message()));
   std::cerr << absl::StrFormat("rtr-dump: %s: RTR v%d, session %d, serial %d, %d VRPs in %.0f ms\n",
                                address, (*client)->version(), (*client)->session_id(),
                                (*client)->serial(), (*client)->size(),
@@ -47,17 +48,20 @@ int Main(int argc, char** argv) {
   args.AddOption("format", "FMT", "json (default), csv or bird2");
   args.AddOption("output", "FILE", "write the dump here (atomically) instead of standard output");
   args.AddSwitch("watch", "stay connected and print each serial's changes");
-  args.AddOption("compare", "HOST:PORT", "dump this cache too and print the differences (exit 1 if any)");
+  args.AddOption("compare", "HOST:PORT",
+                 "dump this cache too and print the differences (exit 1 if any)");
   args.AddOption("timeout", "SECONDS", "give up on a silent cache after this long (default 30)");
   if (absl::Status s = args.Parse(argc, argv); !s.ok()) return Fail(s);
   if (args.Has("help")) {
     std::cout << args.Help();
     return 0;
   }
-  if (!args.Has("connect")) return Fail(absl::InvalidArgumentError("--connect HOST:PORT is required"));
+  if (!args.Has("connect"))
+    return Fail(absl::InvalidArgumentError("--connect HOST:PORT is required"));
   absl::StatusOr<roa::OutputFormat> format = roa::ParseOutputFormat(args.Get("format", "json"));
   if (!format.ok()) return Fail(format.status());
-  if (*format == roa::OutputFormat::kBird1) return Fail(absl::InvalidArgumentError("use json, csv or bird2"));
+  if (*format == roa::OutputFormat::kBird1)
+    return Fail(absl::InvalidArgumentError("use json, csv or bird2"));
 
   absl::StatusOr<std::unique_ptr<rtr::RtrClient>> client = Dump(args.Get("connect"), args);
   if (!client.ok()) return Fail(client.status());
@@ -68,8 +72,9 @@ int Main(int argc, char** argv) {
     roa::VrpDiff diff = roa::Diff((*other)->set(), (*client)->set());
     for (const roa::Vrp& v : diff.announced) std::cout << "< " << v.ToString() << "\n";
     for (const roa::Vrp& v : diff.withdrawn) std::cout << "> " << v.ToString() << "\n";
-    std::cerr << absl::StrFormat("rtr-dump: %d VRPs only in %s, %d only in %s\n", diff.announced.size(),
-                                 args.Get("connect"), diff.withdrawn.size(), args.Get("compare"));
+    std::cerr << absl::StrFormat("rtr-dump: %d VRPs only in %s, %d only in %s\n",
+                                 diff.announced.size(), args.Get("connect"), diff.withdrawn.size(),
+                                 args.Get("compare"));
     return diff.empty() ? 0 : 1;
   }
 
