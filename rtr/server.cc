@@ -41,13 +41,17 @@ absl::Status Server::Start() {
     if (!ec) acceptor->bind(endpoint, ec);
     if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return absl::UnavailableError(absl::StrCat("listen on ", endpoint.address().to_string(),
-                                                 " port ", endpoint.port(), ": ", ec.message()));
+      std::string message = absl::StrCat("listen on ", endpoint.address().to_string(), " port ",
+                                         endpoint.port(), ": ", ec.message());
+      if (options_.require_every_listener) return absl::UnavailableError(message);
+      RTR42_LOG_WARNING("%s; going on without it", message);
+      continue;
     }
     tcp::endpoint bound = acceptor->local_endpoint(ec);
     RTR42_LOG_INFO("listening on %s port %d", bound.address().to_string(), bound.port());
     acceptors_.push_back(std::move(acceptor));
   }
+  if (acceptors_.empty()) return absl::UnavailableError("no address to listen on");
   for (size_t i = 0; i < acceptors_.size(); ++i) Accept(i);
   return absl::OkStatus();
 }
@@ -59,7 +63,6 @@ void Server::Accept(size_t index) {
         if (ec == asio::error::operation_aborted) return;
         if (!ec) {
           std::shared_ptr<Session> session;
-          std::shared_ptr<const EncodedUpdate> current;
           size_t active = 0;
           {
             std::lock_guard lock(mutex_);
@@ -69,14 +72,13 @@ void Server::Accept(size_t index) {
               uint64_t id = next_id_++;
               session = std::make_shared<Session>(std::move(socket), *this, id);
               sessions_.emplace(id, session);
-              current = current_;
               ++active;
             }
           }
           if (session) {
             ++stats_.sessions_opened;
             RTR42_LOG_INFO("session %s opened (%d active)", session->peer(), active);
-            session->Start(std::move(current));
+            session->Start();
           } else {
             ++stats_.connections_refused;
             boost::system::error_code ignored;

@@ -34,6 +34,9 @@ absl::StatusOr<tcp::endpoint> ParseListenAddress(const std::string& text);
 
 struct ServerOptions {
   std::vector<tcp::endpoint> listen;
+  // False: an address that cannot be bound is a warning while another one
+  // works (rtr42d's defaults include [::1], which a host may lack).
+  bool require_every_listener = true;
   size_t max_connections = 4096;
   uint8_t max_version = kMaxVersion;  // the highest RTR version offered
   Timers timers;

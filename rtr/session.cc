@@ -28,9 +28,9 @@ Session::Session(tcp::socket socket, Server& server, uint64_t id)
   socket_.set_option(tcp::no_delay(true), ec);
 }
 
-void Session::Start(std::shared_ptr<const EncodedUpdate> current) {
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), current = std::move(current)] {
-    self->current_ = current;
+void Session::Start() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (!self->current_) self->current_ = self->server_.current();
     self->DoRead();
   });
 }

@@ -23,7 +23,9 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Server& server, uint64_t id);
 
-  void Start(std::shared_ptr<const EncodedUpdate> current);
+  // Starts reading; the session takes the server's current update on its
+  // strand, so an update published meanwhile is never overtaken.
+  void Start();
   // Any thread.
   void OnUpdate(std::shared_ptr<const EncodedUpdate> update);
   void Close(std::string reason);

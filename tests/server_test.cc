@@ -229,6 +229,50 @@ TEST_F(ServerTest, NotifyReachesEverySessionAndIsCoalesced) {
   EXPECT_LE(server_->stats().notifies_sent.load(), 100u);
 }
 
+TEST_F(ServerTest, NotifyNeverInsideAResponseAndCoalesced) {
+  StartServer();
+  std::vector<roa::Vrp> many;
+  for (uint32_t i = 0; i < 400000; ++i) {
+    uint8_t bytes[4] = {10, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)};
+    many.push_back({*roa::Prefix::FromBytes(roa::Family::kIpv4, bytes, 32), 32, 64512});
+  }
+  Publish(many);
+  auto client = Client();
+  std::string q;
+  AppendResetQuery(&q, 1);
+  ASSERT_TRUE(client->SendBytes(q).ok());
+  // 8 MB of response cannot all sit in socket buffers: the server is still
+  // writing it while five new serials are published.
+  absl::SleepFor(absl::Milliseconds(200));
+  for (uint32_t asn = 1; asn <= 5; ++asn) {
+    std::vector<roa::Vrp> next = many;
+    next.push_back(V("172.20.0.0/24", 28, asn));
+    Publish(std::move(next));
+  }
+  size_t prefixes = 0;
+  std::vector<PduType> others;
+  while (true) {
+    auto pdu = client->ReadPdu(absl::Seconds(10));
+    ASSERT_TRUE(pdu.ok()) << pdu.status();
+    if (pdu->type == PduType::kIpv4Prefix) {
+      ++prefixes;
+      continue;
+    }
+    others.push_back(pdu->type);
+    if (pdu->type == PduType::kEndOfData) {
+      EXPECT_EQ(pdu->serial, 1u);
+      break;
+    }
+  }
+  EXPECT_EQ(others, (std::vector<PduType>{PduType::kCacheResponse, PduType::kEndOfData}));
+  EXPECT_EQ(prefixes, 400000u);
+  auto notify = client->ReadPdu(absl::Seconds(5));
+  ASSERT_TRUE(notify.ok()) << notify.status();
+  EXPECT_EQ(notify->type, PduType::kSerialNotify);
+  EXPECT_EQ(notify->serial, 6u);
+  EXPECT_TRUE(absl::IsDeadlineExceeded(client->ReadPdu(absl::Milliseconds(300)).status()));
+}
+
 TEST_F(ServerTest, SlowReaderIsClosed) {
   StartServer(ServerOptions{.write_stall_timeout = absl::Milliseconds(500)});
   std::vector<roa::Vrp> many;
@@ -245,6 +289,20 @@ TEST_F(ServerTest, SlowReaderIsClosed) {
   ASSERT_TRUE(SessionsBecome(1)) << "the stalled session was not closed";
   EXPECT_TRUE(reader->Reset().ok());
   EXPECT_EQ(reader->size(), 600000u);
+}
+
+TEST(ServerStartTest, UnbindableAddressIsFatalOnlyWhenRequired) {
+  asio::io_context io;
+  // 192.0.2.1 (TEST-NET-1) is not an address of this host: bind fails.
+  std::vector<tcp::endpoint> listen = {tcp::endpoint(asio::ip::make_address("192.0.2.1"), 0),
+                                       tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+  Server strict(io, ServerOptions{.listen = listen});
+  EXPECT_FALSE(strict.Start().ok());
+  Server lenient(io, ServerOptions{.listen = listen, .require_every_listener = false});
+  EXPECT_TRUE(lenient.Start().ok());
+  EXPECT_EQ(lenient.bound_endpoints().size(), 1u);
+  Server none(io, ServerOptions{.listen = {listen[0]}, .require_every_listener = false});
+  EXPECT_FALSE(none.Start().ok());
 }
 
 TEST(ListenAddressTest, Parses) {

@@ -149,7 +149,10 @@ int Main(int argc, char** argv) {
 
   rtr::ServerOptions options;
   std::vector<std::string> listen = args.GetAll("listen");
-  if (listen.empty()) listen = {"127.0.0.1:8282", "[::1]:8282"};
+  if (listen.empty()) {
+    listen = {"127.0.0.1:8282", "[::1]:8282"};
+    options.require_every_listener = false;
+  }
   for (const std::string& l : listen) {
     absl::StatusOr<rtr::tcp::endpoint> e = rtr::ParseListenAddress(l);
     if (!e.ok()) return Fail(e.status());
