@@ -84,8 +84,7 @@ struct Value {
   std::string ext, ext_type;               // kTuple
   std::vector<Value> elems;                // kTuple, kSet, kList, kRange
   bool tainted = false;                    // derived from validation state in a way not decoded
-  std::set<std::pair<std::string, int>> origin_keys;
-  std::vector<Location> origins;  // the checks this value derives from
+  std::vector<Location> origins;           // the checks this value derives from (few)
 
   bool symbolic() const { return kind == Kind::kState || kind == Kind::kPred || tainted; }
 
@@ -127,8 +126,10 @@ struct Value {
     tainted = tainted || other.tainted;
   }
   void AddOrigin(const Location& l) {
-    if (origin_keys.insert({l.file ? *l.file : "", l.line * 1000 + l.column}).second)
-      origins.push_back(l);
+    for (const Location& o : origins) {
+      if (o.file == l.file && o.line == l.line && o.column == l.column) return;
+    }
+    origins.push_back(l);
   }
 };
 
@@ -208,13 +209,17 @@ struct Path {
   std::vector<TagWrite> writes;  // sorted, unique
   Value returned;
   bool unresolved = false;    // took a branch on state-derived data it could not decode
-  std::vector<Note> reasons;  // conditions on validation state taken
-  std::set<std::string> reason_keys;
+  std::vector<Note> reasons;  // conditions on validation state taken (few)
 
   bool terminal() const { return status == Status::kAccepted || status == Status::kRejected; }
   void AddReason(const Location& at, const std::string& message) {
-    std::string key = absl::StrCat(at.ToString(), message);
-    if (reason_keys.insert(key).second) reasons.push_back({at, message});
+    for (const Note& n : reasons) {
+      if (n.location.file == at.file && n.location.line == at.line &&
+          n.location.column == at.column && n.message == message) {
+        return;
+      }
+    }
+    reasons.push_back({at, message});
   }
   std::string Key() const {
     std::string k = absl::StrCat(states, "|", static_cast<int>(status), "|", unresolved, "|",
@@ -556,42 +561,48 @@ class Interpreter {
   // --- expressions
   using Results = std::vector<std::pair<Path, Value>>;
 
-  // Evaluates without calls that could split the path (for labels and
-  // removal patterns); calls give their first result.
-  Value EvalPure(const Expr& e, const Path& p) {
-    Results r = Eval(e, p);
-    return r.empty() ? Unknown() : r.front().second;
+  // Does `e` call a user function (which may split paths or end them)?
+  bool CallsFunction(const Expr& e) {
+    auto it = calls_cache_.find(&e);
+    if (it != calls_cache_.end()) return it->second;
+    bool calls = e.kind == Expr::Kind::kCall && config_.functions.contains(e.text);
+    for (const ExprPtr& a : e.args) calls = calls || (a && CallsFunction(*a));
+    calls_cache_[&e] = calls;
+    return calls;
   }
 
-  Results Eval(const Expr& e, Path p) {
+  // The value of `e` on `p` without copying the path; a user function call
+  // gives its first result.
+  Value EvalPure(const Expr& e, const Path& p) {
+    const bool literal =
+        e.kind == Expr::Kind::kTuple || e.kind == Expr::Kind::kSet || e.kind == Expr::Kind::kRange;
+    if (!literal && CallsFunction(e)) {
+      Results r = Eval(e, p);
+      return r.empty() ? Unknown() : r.front().second;
+    }
     switch (e.kind) {
       case Expr::Kind::kNumber: {
         int64_t n = 0;
         bool ok = e.text.size() > 2 && (e.text[1] == 'x' || e.text[1] == 'X')
                       ? absl::SimpleHexAtoi(e.text.substr(2), &n)
                       : absl::SimpleAtoi(e.text, &n);
-        return One(std::move(p), ok ? Int(n) : Unknown());
+        return ok ? Int(n) : Unknown();
       }
       case Expr::Kind::kAddress:
-      case Expr::Kind::kPathMask: {
-        Value v;
-        v.kind = Value::Kind::kString;
-        v.text = e.text;
-        return One(std::move(p), v);
-      }
+      case Expr::Kind::kPathMask:
       case Expr::Kind::kString: {
         Value v;
         v.kind = Value::Kind::kString;
-        v.text = "\"" + e.text + "\"";
-        return One(std::move(p), v);
+        v.text = e.kind == Expr::Kind::kString ? "\"" + e.text + "\"" : e.text;
+        return v;
       }
       case Expr::Kind::kWildcard: {
         Value v;
         v.kind = Value::Kind::kWildcard;
-        return One(std::move(p), v);
+        return v;
       }
       case Expr::Kind::kName:
-        return One(p, Lookup(e, p));
+        return Lookup(e, p);
       case Expr::Kind::kTuple:
       case Expr::Kind::kSet:
       case Expr::Kind::kRange: {
@@ -608,30 +619,74 @@ class Interpreter {
         }
         if (e.kind == Expr::Kind::kTuple && e.ext == "unknown") {
           int64_t n = 0;
-          v.ext_type =
-              absl::SimpleHexAtoi(e.ext_type.substr(std::min<size_t>(2, e.ext_type.size())), &n) &&
-                      e.ext_type.rfind("0x", 0) == 0
-                  ? std::to_string(n)
-                  : e.ext_type;
+          if (e.ext_type.rfind("0x", 0) == 0 && absl::SimpleHexAtoi(e.ext_type.substr(2), &n)) {
+            v.ext_type = std::to_string(n);
+          }
         }
-        return One(std::move(p), v);
+        return v;
       }
+      case Expr::Kind::kUnary:
+        return Unary(e.text, EvalPure(*e.args[0], p));
+      case Expr::Kind::kBinary:
+        return Combine(e.text, EvalPure(*e.args[0], p), EvalPure(*e.args[1], p));
+      case Expr::Kind::kCall: {
+        if (IsCheck(e.text)) return CheckValue(e);
+        // A built-in (defined(), format(), ...): unknown, tainted by its arguments.
+        Value v;
+        for (const ExprPtr& a : e.args) {
+          if (!a) continue;
+          Value arg = EvalPure(*a, p);
+          if (arg.symbolic()) v = TaintedFrom(arg, &v);
+        }
+        return v;
+      }
+      case Expr::Kind::kMethod:
+        return Method(e, EvalPure(*e.args[0], p), p);
+      case Expr::Kind::kField: {
+        Value obj = EvalPure(*e.args[0], p);
+        return obj.symbolic() ? TaintedFrom(obj) : Unknown();
+      }
+    }
+    return Unknown();
+  }
+
+  static Value Unary(const std::string& op, const Value& v) {
+    if (op == "!") {
+      if (v.kind == Value::Kind::kBool) return Bool(!v.num);
+      Mask t, f;
+      Truth(v, &t, &f);
+      Value r = Pred(f, t, v);
+      if (v.tainted) r.tainted = true;
+      return r;
+    }
+    if (v.kind == Value::Kind::kInt) return Int(-v.num);
+    return v.symbolic() ? TaintedFrom(v) : Unknown();
+  }
+
+  Value Method(const Expr& e, const Value& obj, const Path& p) {
+    if (e.text == "add" && e.args.size() >= 2 &&
+        (obj.kind == Value::Kind::kList ||
+         (e.args[0]->kind == Expr::Kind::kName && e.args[0]->text == "-empty-"))) {
+      Value r = obj;
+      r.kind = Value::Kind::kList;
+      Value item = EvalPure(*e.args[1], p);
+      r.AddOrigins(item);
+      r.elems.push_back(std::move(item));
+      return r;
+    }
+    return obj.symbolic() ? TaintedFrom(obj) : Unknown();
+  }
+
+  Results Eval(const Expr& e, Path p) {
+    if (!CallsFunction(e)) {
+      Value v = EvalPure(e, p);
+      return One(std::move(p), std::move(v));
+    }
+    switch (e.kind) {
       case Expr::Kind::kUnary: {
         Results out;
-        for (auto& [q, v] : Eval(*e.args[0], std::move(p))) {
-          Value r;
-          if (e.text == "!") {
-            Mask t, f;
-            Truth(v, &t, &f);
-            r = v.kind == Value::Kind::kBool ? Bool(!v.num) : Pred(f, t, v);
-            if (v.tainted && v.kind != Value::Kind::kPred) r = TaintedFrom(v);
-          } else {
-            r = v.kind == Value::Kind::kInt ? Int(-v.num)
-                : v.symbolic()              ? TaintedFrom(v)
-                                            : Unknown();
-          }
-          out.emplace_back(std::move(q), std::move(r));
-        }
+        for (auto& [q, v] : Eval(*e.args[0], std::move(p)))
+          out.emplace_back(std::move(q), Unary(e.text, v));
         return out;
       }
       case Expr::Kind::kBinary:
@@ -641,18 +696,7 @@ class Interpreter {
       case Expr::Kind::kMethod: {
         Results out;
         for (auto& [q, obj] : Eval(*e.args[0], std::move(p))) {
-          Value r;
-          if (e.text == "add" && e.args.size() >= 2 &&
-              (obj.kind == Value::Kind::kList ||
-               (e.args[0]->kind == Expr::Kind::kName && e.args[0]->text == "-empty-"))) {
-            r = obj;
-            r.kind = Value::Kind::kList;
-            Value item = EvalPure(*e.args[1], q);
-            r.AddOrigins(item);
-            r.elems.push_back(std::move(item));
-          } else if (obj.symbolic()) {
-            r = TaintedFrom(obj);
-          }
+          Value r = Method(e, obj, q);
           out.emplace_back(std::move(q), std::move(r));
         }
         return out;
@@ -664,8 +708,12 @@ class Interpreter {
         }
         return out;
       }
+      default: {
+        // A literal holding a call, e.g. (64512, f()): its parts take the first result.
+        Value v = EvalPure(e, p);
+        return One(std::move(p), std::move(v));
+      }
     }
-    return One(std::move(p), Unknown());
   }
 
   static Results One(Path p, Value v) {
@@ -831,19 +879,20 @@ class Interpreter {
     return Unknown();
   }
 
+  static bool IsCheck(const std::string& name) {
+    return name == "roa_check" || name == "aspa_check" || name == "aspa_check_upstream" ||
+           name == "aspa_check_downstream";
+  }
+  static Value CheckValue(const Expr& e) {
+    Value v;
+    v.kind = Value::Kind::kState;
+    v.checker = e.text == "roa_check" ? Checker::kRoa : Checker::kAspa;
+    v.AddOrigin(e.location);
+    return v;
+  }
+
   Results EvalCall(const Expr& e, Path p) {
-    static const std::map<std::string, Checker> kChecks = {
-        {"roa_check", Checker::kRoa},
-        {"aspa_check", Checker::kAspa},
-        {"aspa_check_upstream", Checker::kAspa},
-        {"aspa_check_downstream", Checker::kAspa}};
-    if (auto it = kChecks.find(e.text); it != kChecks.end()) {
-      Value v;
-      v.kind = Value::Kind::kState;
-      v.checker = it->second;
-      v.AddOrigin(e.location);
-      return One(std::move(p), v);
-    }
+    if (IsCheck(e.text)) return One(std::move(p), CheckValue(e));
     auto fn = config_.functions.find(e.text);
     if (fn == config_.functions.end() || call_depth_ >= kMaxCallDepth) {
       // A built-in (defined(), format(), ...) or too deep: unknown, tainted by its arguments.
@@ -881,6 +930,7 @@ class Interpreter {
   }
 
   Paths Merge(Paths paths) {
+    if (paths.size() <= 1) return paths;
     std::map<std::string, size_t> index;
     Paths out;
     for (Path& p : paths) {
@@ -908,6 +958,7 @@ class Interpreter {
   Analysis* out_;
   int call_depth_ = 0;
   int define_depth_ = 0;
+  std::map<const Expr*, bool> calls_cache_;
   bool limit_warned_ = false;
 };
 
@@ -1036,7 +1087,6 @@ Analysis Analyze(const Config& config, const TokenStream& tokens) {
     std::string entry;
     Location entry_location;
   };
-  std::map<std::string, TagStats> tags;  // by entry + site + attr + repr
   std::vector<Removal> export_removals;
 
   // First run every filter: the export filters' removals are needed to judge
@@ -1052,6 +1102,7 @@ Analysis Analyze(const Config& config, const TokenStream& tokens) {
   for (size_t e = 0; e < entries.size(); ++e) {
     const Entry& entry = entries[e];
     const Paths& paths = results[e];
+    std::map<std::string, TagStats> tags;  // this filter's tags, by site + attr + value
     for (const Path& p : paths) {
       bool survives = p.status == Path::Status::kAccepted;
       for (const TagWrite& w : p.writes) {
@@ -1073,7 +1124,6 @@ Analysis Analyze(const Config& config, const TokenStream& tokens) {
     }
     // Every tag's "without": surviving states not covered by paths with it.
     for (auto& [key, t] : tags) {
-      if (t.entry != entry.name) continue;
       Mask without = 0;
       bool any_without = false;
       for (const Path& p : paths) {
@@ -1106,8 +1156,10 @@ Analysis Analyze(const Config& config, const TokenStream& tokens) {
                                  " carries the RPKI validation state itself");
         } else {
           message =
-              absl::StrCat(Describe(t.write.attr, t.write.value),
-                           " is added to routes by RPKI validation state (tagged: ", States(with),
+              absl::StrCat(community ? Describe(t.write.attr, t.write.value)
+                                     : absl::StrCat(t.write.attr, " = ", t.write.value.Repr()),
+                           community ? " is added to routes" : " is set on routes",
+                           " by RPKI validation state (tagged: ", States(with),
                            "; untagged: ", any_without ? States(without) : "none", ")");
         }
       } else {

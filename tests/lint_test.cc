@@ -300,5 +300,35 @@ TEST(LintCommandTest, ExitStatusAndExplain) {
   EXPECT_EQ(RunCommand(tool + " --explain nothing 2>/dev/null"), 2);
 }
 
+TEST(LintExamplesTest, ReadmeBirdExamplesAreClean) {
+  std::ifstream in(RTR42_SOURCE_DIR "/README.md");
+  std::string line, block;
+  bool inside = false;
+  int blocks = 0;
+  TempDir dir;
+  while (std::getline(in, line)) {
+    if (!inside && line == "```bird") {
+      inside = true;
+      block = "router id 192.0.2.1;\nprotocol device {}\n";
+      continue;
+    }
+    if (inside && line == "```") {
+      inside = false;
+      std::string path = dir.path() + "/example" + std::to_string(++blocks) + ".conf";
+      WriteFile(path, block);
+      Result r = Lint(path);
+      ASSERT_TRUE(r.status.ok()) << r.status;
+      EXPECT_TRUE(r.found.empty()) << block;
+      if (RunCommand("command -v bird >/dev/null") == 0) {
+        std::string out;
+        EXPECT_EQ(RunCommand("bird -p -c " + path + " 2>&1", &out), 0) << out << block;
+      }
+      continue;
+    }
+    if (inside) block += line + "\n";
+  }
+  EXPECT_GE(blocks, 1);
+}
+
 }  // namespace
 }  // namespace rtr42::lint
