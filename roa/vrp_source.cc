@@ -26,7 +26,9 @@ absl::StatusOr<std::optional<VrpSnapshot>> RegistryVrpSource::Poll() {
   snapshot.revision = (*delta)->revision;
   snapshot.objects = compiler_.object_count();
   snapshot.parsed = compiler_.last_parsed();
-  snapshot.diagnostics = compiler_.Diagnostics().size();
+  auto diagnostics = std::make_shared<const std::vector<Diagnostic>>(compiler_.Diagnostics());
+  snapshot.diagnostics = diagnostics->size();
+  snapshot.diagnostic_list = std::move(diagnostics);
   snapshot.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return snapshot;
 }

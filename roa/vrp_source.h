@@ -25,7 +25,8 @@ struct VrpSnapshot {
   size_t objects = 0;      // route objects held (registry sources)
   size_t parsed = 0;       // objects read for this snapshot
   size_t diagnostics = 0;  // dropped or adjusted
-  double seconds = 0;      // time to read and compile
+  std::shared_ptr<const std::vector<Diagnostic>> diagnostic_list;  // registry sources
+  double seconds = 0;                                              // time to read and compile
 };
 
 class VrpSource {

@@ -65,23 +65,27 @@ Response EncodedUpdate::FullResponse(uint8_t version) const {
   return Response{cache_response_[version], pv.full, end_of_data_[version]};
 }
 
-std::optional<Response> EncodedUpdate::DiffResponse(uint8_t version, uint32_t serial) const {
+std::optional<Response> EncodedUpdate::DiffResponse(uint8_t version, uint32_t serial,
+                                                    size_t* pdus) const {
   if (!update_->HasSerial(serial)) return std::nullopt;
   PerVersion& pv = per_version_[version];
   Buffer body;
+  size_t count = 0;
   {
     std::lock_guard lock(pv.diffs_mutex);
-    if (auto it = pv.diffs.find(serial); it != pv.diffs.end()) body = it->second;
+    if (auto it = pv.diffs.find(serial); it != pv.diffs.end()) std::tie(body, count) = it->second;
   }
   if (!body) {
     // Built outside the lock; two sessions racing build the same bytes.
     std::optional<roa::VrpDiff> diff = update_->DiffFrom(serial);
     if (!diff) return std::nullopt;
     body = Make(EncodeDiff(version, *diff));
+    count = diff->size();
     std::lock_guard lock(pv.diffs_mutex);
     if (pv.diffs.size() >= kMaxCachedDiffs) pv.diffs.erase(pv.diffs.begin());
-    pv.diffs.emplace(serial, body);
+    pv.diffs.emplace(serial, std::make_pair(body, count));
   }
+  if (pdus) *pdus = count + 2;
   return Response{cache_response_[version], body, end_of_data_[version]};
 }
 

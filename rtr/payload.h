@@ -44,7 +44,9 @@ class EncodedUpdate {
   Response FullResponse(uint8_t version) const;
   // Cache Response, the diff from `serial`, End of Data; nullopt if `serial`
   // is no longer retained (the caller answers with Cache Reset).
-  std::optional<Response> DiffResponse(uint8_t version, uint32_t serial) const;
+  // `pdus`, if given, is set to the number of PDUs in the response.
+  std::optional<Response> DiffResponse(uint8_t version, uint32_t serial,
+                                       size_t* pdus = nullptr) const;
   const Buffer& SerialNotify(uint8_t version) const { return notify_[version]; }
 
   // Number of prefix PDUs in the full set.
@@ -55,7 +57,7 @@ class EncodedUpdate {
     std::once_flag full_once;
     Buffer full;
     std::mutex diffs_mutex;
-    std::map<uint32_t, Buffer> diffs;
+    std::map<uint32_t, std::pair<Buffer, size_t>> diffs;  // body and its PDU count
   };
 
   std::shared_ptr<const roa::Update> update_;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "base/log.h"
 #include "rtr/session.h"
 
@@ -117,6 +118,9 @@ void Server::Remove(uint64_t id) {
 void Server::Publish(std::shared_ptr<const roa::Update> update) {
   if (!update) return;
   auto encoded = std::make_shared<const EncodedUpdate>(update, options_.timers);
+  stats_.notify_fanout_ns = 0;
+  stats_.publish_time_ns = absl::GetCurrentTimeNanos();
+  stats_.publish_serial = update->serial();
   std::vector<std::shared_ptr<Session>> sessions;
   {
     std::lock_guard lock(mutex_);

@@ -10,6 +10,7 @@
 #ifndef RTR42_RTR_SERVER_H_
 #define RTR42_RTR_SERVER_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -53,6 +54,14 @@ struct ServerStats {
   std::atomic<uint64_t> error_reports_sent{0};
   std::atomic<uint64_t> notifies_sent{0};
   std::atomic<uint64_t> bytes_sent{0};
+  std::atomic<uint64_t> pdus_sent{0};
+  std::array<std::atomic<uint64_t>, 16> error_reports_by_code{};            // by ErrorCode
+  std::array<std::atomic<int64_t>, kMaxVersion + 1> sessions_by_version{};  // live, negotiated
+  // Serial Notify fan-out of the newest serial: from Publish() until the last
+  // session's notify was written.
+  std::atomic<int64_t> publish_time_ns{0};
+  std::atomic<uint32_t> publish_serial{0};
+  std::atomic<int64_t> notify_fanout_ns{0};
 };
 
 class Session;

@@ -1,6 +1,7 @@
 #include "rtr/session.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "base/log.h"
 
 namespace rtr42::rtr {
@@ -86,10 +87,17 @@ void Session::Pump() {
       case SessionLogic::Action::Query::kNone:
         break;
     }
-    if (action.error_sent) ++stats.error_reports_sent;
-    if (queries_++ == 0 && logic_.version()) {
+    if (action.error_sent) {
+      ++stats.error_reports_sent;
+      ++stats.error_reports_by_code[static_cast<size_t>(*action.error_sent) & 15];
+    }
+    stats.pdus_sent += action.pdus;
+    if (!counted_version_ && logic_.version()) {
+      counted_version_ = logic_.version();
+      ++stats.sessions_by_version[*counted_version_];
       RTR42_LOG_INFO("session %s: RTR version %d", peer_, *logic_.version());
     }
+    ++queries_;
     if (!action.event.empty()) {
       if (action.error_sent || action.close) {
         RTR42_LOG_WARNING("session %s: %s", peer_, action.event);
@@ -119,6 +127,8 @@ void Session::MaybeNotify() {
   if (!logic_.WantsNotify(*current_)) return;
   logic_.MarkNotified(current_->serial());
   ++server_.mutable_stats().notifies_sent;
+  ++server_.mutable_stats().pdus_sent;
+  notify_pending_serial_ = current_->serial();
   Enqueue(Response{current_->SerialNotify(*logic_.version())});
 }
 
@@ -175,13 +185,27 @@ void Session::DoWrite() {
         }
         self->writing_ = false;
         self->stall_timer_.cancel();
+        self->RecordNotifyWritten();
         self->Pump();
       });
+}
+
+void Session::RecordNotifyWritten() {
+  if (!notify_pending_serial_) return;
+  ServerStats& stats = server_.mutable_stats();
+  if (stats.publish_serial.load() == *notify_pending_serial_) {
+    int64_t took = absl::GetCurrentTimeNanos() - stats.publish_time_ns.load();
+    int64_t seen = stats.notify_fanout_ns.load();
+    while (took > seen && !stats.notify_fanout_ns.compare_exchange_weak(seen, took)) {
+    }
+  }
+  notify_pending_serial_.reset();
 }
 
 void Session::Shutdown(const std::string& reason) {
   if (closed_) return;
   closed_ = true;
+  if (counted_version_) --server_.mutable_stats().sessions_by_version[*counted_version_];
   boost::system::error_code ec;
   stall_timer_.cancel();
   socket_.shutdown(tcp::socket::shutdown_both, ec);

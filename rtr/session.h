@@ -40,6 +40,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void ArmStallTimer();
   void MaybeNotify();
   void Shutdown(const std::string& reason);
+  void RecordNotifyWritten();
 
   tcp::socket socket_;
   Server& server_;
@@ -57,6 +58,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool writing_ = false;
   uint64_t bytes_sent_ = 0;
   uint64_t queries_ = 0;
+  std::optional<uint8_t> counted_version_;         // counted in sessions_by_version
+  std::optional<uint32_t> notify_pending_serial_;  // a notify being written
 };
 
 }  // namespace rtr42::rtr

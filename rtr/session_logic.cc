@@ -13,6 +13,7 @@ SessionLogic::Action SessionLogic::Fail(ErrorCode code, absl::string_view pdu, s
   AppendErrorReport(&report, version, code, pdu, message);
   action.send.push_back(std::make_shared<const std::string>(std::move(report)));
   action.error_sent = code;
+  action.pdus = 1;
   action.event = absl::StrCat("sent Error Report ", ErrorCodeName(code), ": ", message);
   input_.clear();
   return action;
@@ -63,6 +64,7 @@ SessionLogic::Action SessionLogic::Next(const EncodedUpdate* current) {
       AppendErrorReport(&report, max_version_, e->code, pdu, e->message);
       action.send.push_back(std::make_shared<const std::string>(std::move(report)));
       action.error_sent = e->code;
+      action.pdus = 1;
       action.event = absl::StrCat("sent Error Report ", ErrorCodeName(e->code), ": ", e->message);
       size_t drop = std::min<size_t>(claimed, input_.size());
       input_.erase(0, drop);
@@ -102,11 +104,13 @@ SessionLogic::Action SessionLogic::Next(const EncodedUpdate* current) {
         AppendErrorReport(&report, v, ErrorCode::kNoDataAvailable, bytes, "no VRP set loaded yet");
         action.send.push_back(std::make_shared<const std::string>(std::move(report)));
         action.error_sent = ErrorCode::kNoDataAvailable;
+        action.pdus = 1;
         action.event = "sent No Data Available: no VRP set loaded yet";
         return action;
       }
       if (pdu.type == PduType::kResetQuery) {
         action.send = current->FullResponse(v);
+        action.pdus = current->size() + 2;
         action.query = Action::Query::kReset;
       } else if (pdu.session_id != current->session_id()) {
         if (told_session_id_) {
@@ -116,15 +120,18 @@ SessionLogic::Action SessionLogic::Next(const EncodedUpdate* current) {
                       v);
         }
         action.send = {CacheResetPdu(v)};
+        action.pdus = 1;
         action.query = Action::Query::kCacheReset;
         action.event = absl::StrCat("Serial Query for session ", pdu.session_id, ", ours is ",
                                     current->session_id(), ": Cache Reset");
         return action;
-      } else if (std::optional<Response> diff = current->DiffResponse(v, pdu.serial)) {
+      } else if (std::optional<Response> diff =
+                     current->DiffResponse(v, pdu.serial, &action.pdus)) {
         action.send = std::move(*diff);
         action.query = Action::Query::kSerial;
       } else {
         action.send = {CacheResetPdu(v)};
+        action.pdus = 1;
         action.query = Action::Query::kCacheReset;
         action.event = absl::StrCat("Serial Query for serial ", pdu.serial,
                                     ", not in the history: Cache Reset");

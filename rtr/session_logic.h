@@ -40,6 +40,7 @@ class SessionLogic {
     bool handled = false;  // a PDU was consumed (false: more bytes needed)
     std::string event;     // what happened, for the log; empty for routine queries
     std::optional<ErrorCode> error_sent;
+    size_t pdus = 0;  // PDUs in `send`
     enum class Query { kNone, kReset, kSerial, kCacheReset } query = Query::kNone;
   };
 

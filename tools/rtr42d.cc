@@ -3,15 +3,16 @@
 // serves them to routers over RFC 8210 / RFC 6810.
 #include <signal.h>
 
-#include <condition_variable>
 #include <iostream>
-#include <mutex>
 #include <thread>
 
 #include "absl/strings/str_format.h"
 #include "base/args.h"
 #include "base/file_util.h"
 #include "base/log.h"
+#include "daemon/endpoints.h"
+#include "daemon/source_loop.h"
+#include "http/server.h"
 #include "roa/history.h"
 #include "roa/open_registry.h"
 #include "roa/vrp_source.h"
@@ -24,94 +25,6 @@ int Fail(const absl::Status& status) {
   std::cerr << "rtr42d: " << status.message() << "\n";
   return 2;
 }
-
-// Polls the source on its own thread and publishes each new set.
-class SourceLoop {
- public:
-  SourceLoop(std::unique_ptr<roa::VrpSource> source, roa::History* history, rtr::Server* server,
-             absl::Duration remote_interval)
-      : source_(std::move(source)),
-        history_(history),
-        server_(server),
-        interval_(source_->is_remote() ? remote_interval : absl::Seconds(1)) {}
-
-  void Start() {
-    thread_ = std::thread([this] { Run(); });
-  }
-  void Stop() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-  void PollNow() {
-    {
-      std::lock_guard lock(mutex_);
-      poll_now_ = true;
-    }
-    wake_.notify_all();
-  }
-
- private:
-  void Run() {
-    while (true) {
-      PollOnce();
-      std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, absl::ToChronoNanoseconds(interval_),
-                     [this] { return stop_ || poll_now_; });
-      if (stop_) return;
-      poll_now_ = false;
-    }
-  }
-
-  void PollOnce() {
-    absl::StatusOr<std::optional<roa::VrpSnapshot>> snapshot = source_->Poll();
-    if (!snapshot.ok()) {
-      std::string message(snapshot.status().message());
-      if (message != last_error_) {
-        auto current = history_->current();
-        RTR42_LOG_ERROR("source %s failed: %s; %s", source_->Describe(), message,
-                        current ? absl::StrFormat("still serving serial %d", current->serial())
-                                : std::string("no VRP set to serve yet"));
-        last_error_ = message;
-      }
-      return;
-    }
-    if (!last_error_.empty()) {
-      RTR42_LOG_INFO("source %s recovered", source_->Describe());
-      last_error_.clear();
-    }
-    if (!snapshot->has_value()) return;
-    roa::VrpSnapshot& s = **snapshot;
-    std::shared_ptr<const roa::Update> update = history_->Commit(s.set, s.revision);
-    if (!update) {
-      RTR42_LOG_INFO("source %s: %s changes no VRP (%d objects re-read)", source_->Describe(),
-                     s.revision, s.parsed);
-      return;
-    }
-    const roa::VrpDiff* diff = update->last_diff();
-    RTR42_LOG_INFO(
-        "serial %d (session %d): %d VRPs (%d IPv4, %d IPv6), +%d -%d, from %s; %d objects re-read, "
-        "%d diagnostics, %.1f ms",
-        update->serial(), update->session_id(), s.set->size(), s.set->ipv4_count(),
-        s.set->ipv6_count(), diff ? diff->announced.size() : s.set->size(),
-        diff ? diff->withdrawn.size() : 0, s.revision, s.parsed, s.diagnostics, s.seconds * 1000);
-    server_->Publish(update);
-  }
-
-  std::unique_ptr<roa::VrpSource> source_;
-  roa::History* history_;
-  rtr::Server* server_;
-  absl::Duration interval_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  bool poll_now_ = false;
-  std::string last_error_;
-};
 
 int Main(int argc, char** argv) {
   Args args("rtr42d", "RPKI-to-Router (RFC 8210, RFC 6810) cache server for dn42 ROAs.");
@@ -132,6 +45,12 @@ int Main(int argc, char** argv) {
                  "keep diffs of at least N serials (default 1000), and all of the last 24 h");
   args.AddOption("max-connections", "N", "refuse connections beyond N (default 4096)");
   args.AddOption("threads", "N", "network threads (default 2)");
+  args.AddOption("slurm", "FILE",
+                 "RFC 8416 local exceptions, applied after the source (reloaded on change)");
+  args.AddOption("http", "ADDR:PORT",
+                 "serve /metrics, /healthz, /rpki.json and /diagnostics here (off by default)");
+  args.AddOption("stale-after", "SECONDS",
+                 "/healthz fails when the source has not answered for this long (default 3600)");
   args.AddOption("log-level", "LEVEL", "debug, info (default), warning, error");
   if (absl::Status s = args.Parse(argc, argv); !s.ok()) return Fail(s);
   if (args.Has("help")) {
@@ -167,8 +86,9 @@ int Main(int argc, char** argv) {
   absl::StatusOr<int64_t> poll = args.GetInt("poll-interval", 60, 1, 86400);
   absl::StatusOr<int64_t> max_version =
       args.GetInt("max-version", rtr::kMaxVersion, 0, rtr::kMaxVersion);
-  for (const auto* v :
-       {&refresh, &retry, &expire, &history_n, &max_conn, &threads, &poll, &max_version}) {
+  absl::StatusOr<int64_t> stale_after = args.GetInt("stale-after", 3600, 1, 86400 * 30);
+  for (const auto* v : {&refresh, &retry, &expire, &history_n, &max_conn, &threads, &poll,
+                        &max_version, &stale_after}) {
     if (!v->ok()) return Fail(v->status());
   }
   options.timers = rtr::Timers{uint32_t(*refresh), uint32_t(*retry), uint32_t(*expire)};
@@ -202,7 +122,17 @@ int Main(int argc, char** argv) {
                  source->Describe(), history.session_id(), options.timers.refresh,
                  options.timers.retry, options.timers.expire);
 
-  SourceLoop loop(std::move(source), &history, &server, absl::Seconds(*poll));
+  daemon::SourceLoop loop(std::move(source), &history, &server, absl::Seconds(*poll),
+                          args.Get("slurm"));
+  std::unique_ptr<http::HttpServer> http_server;
+  if (args.Has("http")) {
+    absl::StatusOr<rtr::tcp::endpoint> e = rtr::ParseListenAddress(args.Get("http"));
+    if (!e.ok()) return Fail(e.status());
+    http_server = std::make_unique<http::HttpServer>(io, *e);
+    daemon::RegisterEndpoints(http_server.get(), &loop, &server,
+                              daemon::EndpointOptions{.stale_after = absl::Seconds(*stale_after)});
+    if (absl::Status s = http_server->Start(); !s.ok()) return Fail(s);
+  }
   loop.Start();
 
   rtr::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
@@ -210,13 +140,14 @@ int Main(int argc, char** argv) {
       [&](const boost::system::error_code& ec, int signo) {
         if (ec) return;
         if (signo == SIGHUP) {
-          RTR42_LOG_INFO("SIGHUP: polling the source now");
+          RTR42_LOG_INFO("SIGHUP: re-reading SLURM and polling the source now");
           loop.PollNow();
           signals.async_wait(on_signal);
           return;
         }
         RTR42_LOG_INFO("%s: shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
         server.Stop();
+        if (http_server) http_server->Stop();
         io.stop();
       };
   signals.async_wait(on_signal);

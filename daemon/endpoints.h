@@ -1,0 +1,30 @@
+// The daemon's HTTP endpoints (all GET):
+//   /metrics      Prometheus text format
+//   /healthz      200 with a loaded, fresh set; 503 with the reason otherwise
+//   /rpki.json    the current set in roa-compile's JSON, with an ETag
+//                 (If-None-Match -> 304), so StayRTR or RTRTR can chain from us
+//   /diagnostics  the dropped and adjusted objects, as JSON
+#ifndef RTR42_DAEMON_ENDPOINTS_H_
+#define RTR42_DAEMON_ENDPOINTS_H_
+
+#include "absl/time/time.h"
+#include "daemon/source_loop.h"
+#include "http/server.h"
+#include "rtr/server.h"
+
+namespace rtr42::daemon {
+
+struct EndpointOptions {
+  // /healthz says 503 when the source has not answered for this long.
+  absl::Duration stale_after = absl::Hours(1);
+};
+
+void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr::Server* server,
+                       EndpointOptions options);
+
+// The /metrics body.
+std::string RenderMetrics(const SourceLoop& loop, const rtr::Server& server);
+
+}  // namespace rtr42::daemon
+
+#endif  // RTR42_DAEMON_ENDPOINTS_H_

@@ -1,0 +1,89 @@
+// SourceLoop: the daemon's producer thread. It polls the VRP source (and the
+// SLURM file), turns each new set into a serial in the History and hands the
+// Update to the RTR server. A failing source or SLURM file is logged once per
+// change of condition and changes nothing that is served.
+//
+// Local sources are checked every second; remote ones every `remote_interval`.
+// Status() is a snapshot for metrics and health checks, safe from any thread.
+#ifndef RTR42_DAEMON_SOURCE_LOOP_H_
+#define RTR42_DAEMON_SOURCE_LOOP_H_
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "roa/history.h"
+#include "roa/slurm.h"
+#include "roa/vrp_source.h"
+#include "rtr/server.h"
+
+namespace rtr42::daemon {
+
+struct SourceStatus {
+  std::string source;  // its description
+  absl::Time started;
+  absl::Time last_attempt = absl::InfinitePast();
+  absl::Time last_success = absl::InfinitePast();  // the source answered (changed or not)
+  absl::Time last_update = absl::InfinitePast();   // a new serial was made
+  bool last_ok = false;
+  std::string last_error;
+  uint64_t polls = 0;
+  uint64_t failures = 0;
+  double last_compile_seconds = 0;
+  size_t objects = 0;
+  std::string revision;
+  std::shared_ptr<const std::vector<roa::Diagnostic>> diagnostics;
+  // SLURM
+  std::string slurm_path;
+  bool slurm_ok = true;
+  std::string slurm_error;
+  size_t slurm_filters = 0;
+  size_t slurm_assertions = 0;
+};
+
+class SourceLoop {
+ public:
+  SourceLoop(std::unique_ptr<roa::VrpSource> source, roa::History* history, rtr::Server* server,
+             absl::Duration remote_interval, std::string slurm_path = "");
+  ~SourceLoop();
+
+  void Start();
+  void Stop();
+  // Poll now (SIGHUP): re-reads the SLURM file and polls the source.
+  void PollNow();
+  // One poll, on the calling thread (tests). True if it published a set.
+  bool PollOnce();
+
+  SourceStatus Status() const;
+  std::shared_ptr<const roa::Update> Current() const;
+
+ private:
+  void Run();
+  bool ReloadSlurm(bool forced);
+  void Publish(std::shared_ptr<const roa::VrpSet> raw, const std::string& revision,
+               const std::string& detail);
+
+  std::unique_ptr<roa::VrpSource> source_;
+  roa::History* history_;
+  rtr::Server* server_;
+  absl::Duration interval_;
+  std::thread thread_;
+  mutable std::mutex mutex_;  // guards status_, current_, slurm state, flags
+  std::condition_variable wake_;
+  bool stop_ = false;
+  bool poll_now_ = false;
+  SourceStatus status_;
+  std::shared_ptr<const roa::Update> current_;
+  std::shared_ptr<const roa::VrpSet> last_raw_;  // the source's set before SLURM
+  std::optional<roa::Slurm> slurm_;
+  int64_t slurm_mtime_ns_ = -1;
+};
+
+}  // namespace rtr42::daemon
+
+#endif  // RTR42_DAEMON_SOURCE_LOOP_H_

@@ -1,0 +1,121 @@
+#include "http/server.h"
+
+#include <boost/beast/core.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "base/log.h"
+
+namespace rtr42::http {
+
+namespace beast = boost::beast;
+
+class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, const HttpServer& server)
+      : stream_(std::move(socket)), server_(server) {}
+
+  void Read() {
+    request_ = {};
+    stream_.expires_after(std::chrono::seconds(30));
+    beast_http::async_read(stream_, buffer_, request_,
+                           [self = shared_from_this()](beast::error_code ec, size_t) {
+                             if (ec) return self->Close();
+                             self->Respond();
+                           });
+  }
+
+ private:
+  void Respond() {
+    response_ = std::make_shared<Response>(server_.Dispatch(request_));
+    stream_.expires_after(std::chrono::seconds(30));
+    beast_http::async_write(stream_, *response_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec || self->response_->need_eof()) return self->Close();
+                              self->Read();
+                            });
+  }
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  const HttpServer& server_;
+  beast::flat_buffer buffer_;
+  Request request_;
+  std::shared_ptr<Response> response_;
+};
+
+HttpServer::HttpServer(asio::io_context& io, tcp::endpoint endpoint)
+    : io_(io), endpoint_(endpoint), acceptor_(io) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Handle(const std::string& path, Handler handler) {
+  handlers_[path] = std::move(handler);
+}
+
+absl::Status HttpServer::Start() {
+  beast::error_code ec;
+  acceptor_.open(endpoint_.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && endpoint_.address().is_v6()) acceptor_.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) acceptor_.bind(endpoint_, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("HTTP listen on ", endpoint_.address().to_string(),
+                                               " port ", endpoint_.port(), ": ", ec.message()));
+  }
+  tcp::endpoint bound = local_endpoint();
+  RTR42_LOG_INFO("HTTP on %s port %d", bound.address().to_string(), bound.port());
+  Accept();
+  return absl::OkStatus();
+}
+
+void HttpServer::Stop() {
+  beast::error_code ec;
+  acceptor_.close(ec);
+}
+
+tcp::endpoint HttpServer::local_endpoint() const {
+  beast::error_code ec;
+  return acceptor_.local_endpoint(ec);
+}
+
+void HttpServer::Accept() {
+  acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) std::make_shared<Connection>(std::move(socket), *this)->Read();
+    Accept();
+  });
+}
+
+Response HttpServer::Make(const Request& request, beast_http::status status,
+                          const std::string& content_type, std::string body) {
+  Response r{status, request.version()};
+  r.set(beast_http::field::server, "rtr42");
+  r.set(beast_http::field::content_type, content_type);
+  r.keep_alive(request.keep_alive());
+  r.body() = std::move(body);
+  r.prepare_payload();
+  if (request.method() == beast_http::verb::head) r.body().clear();
+  return r;
+}
+
+Response HttpServer::Dispatch(const Request& request) const {
+  if (request.method() != beast_http::verb::get && request.method() != beast_http::verb::head) {
+    Response r =
+        Make(request, beast_http::status::method_not_allowed, "text/plain", "GET or HEAD only\n");
+    r.set(beast_http::field::allow, "GET, HEAD");
+    return r;
+  }
+  std::string target(request.target());
+  if (size_t q = target.find('?'); q != std::string::npos) target.resize(q);
+  auto it = handlers_.find(target);
+  if (it == handlers_.end()) {
+    return Make(request, beast_http::status::not_found, "text/plain", "not found\n");
+  }
+  return it->second(request);
+}
+
+}  // namespace rtr42::http

@@ -1,0 +1,135 @@
+#include "roa/slurm.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "roa/vrp_format.h"
+
+namespace rtr42::roa {
+namespace {
+
+using nlohmann::json;
+
+absl::Status Bad(const std::string& path, const std::string& where, const std::string& what) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": ", where, ": ", what));
+}
+
+// The named array member of `object`, or an error.
+absl::StatusOr<const json*> Array(const json& object, const char* name, const std::string& path,
+                                  const std::string& where) {
+  auto it = object.find(name);
+  if (it == object.end()) return Bad(path, where, absl::StrCat("missing \"", name, "\""));
+  if (!it->is_array()) return Bad(path, where, absl::StrCat("\"", name, "\" is not an array"));
+  return &*it;
+}
+
+absl::StatusOr<uint32_t> Asn(const json& v, const std::string& path, const std::string& where) {
+  if (v.is_number_unsigned() && v.get<uint64_t>() <= 0xffffffffULL)
+    return static_cast<uint32_t>(v.get<uint64_t>());
+  uint32_t asn = 0;
+  if (v.is_string() && ParseAsn(v.get<std::string>(), &asn)) return asn;
+  return Bad(path, where, "\"asn\" is not an AS number");
+}
+
+absl::StatusOr<Prefix> PrefixOf(const json& v, const std::string& path, const std::string& where) {
+  if (!v.is_string()) return Bad(path, where, "\"prefix\" is not a string");
+  absl::StatusOr<Prefix> p = Prefix::Parse(v.get<std::string>());
+  if (!p.ok()) return Bad(path, where, std::string(p.status().message()));
+  return *p;
+}
+
+}  // namespace
+
+absl::StatusOr<Slurm> ParseSlurm(absl::string_view text, const std::string& path) {
+  json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return Bad(path, "file", "not valid JSON");
+  if (!doc.is_object()) return Bad(path, "file", "not a JSON object");
+  auto version = doc.find("slurmVersion");
+  if (version == doc.end() || !version->is_number_integer() || version->get<int64_t>() != 1) {
+    return Bad(path, "slurmVersion", "must be 1");
+  }
+  Slurm slurm;
+  for (const char* section : {"validationOutputFilters", "locallyAddedAssertions"}) {
+    auto it = doc.find(section);
+    if (it == doc.end() || !it->is_object()) return Bad(path, section, "missing or not an object");
+  }
+  const json& filters = doc["validationOutputFilters"];
+  const json& assertions = doc["locallyAddedAssertions"];
+
+  absl::StatusOr<const json*> prefix_filters =
+      Array(filters, "prefixFilters", path, "validationOutputFilters");
+  if (!prefix_filters.ok()) return prefix_filters.status();
+  size_t i = 0;
+  for (const json& f : **prefix_filters) {
+    std::string where = absl::StrCat("prefixFilters[", i++, "]");
+    if (!f.is_object()) return Bad(path, where, "not an object");
+    Slurm::PrefixFilter filter;
+    if (f.contains("prefix")) {
+      absl::StatusOr<Prefix> p = PrefixOf(f["prefix"], path, where);
+      if (!p.ok()) return p.status();
+      filter.prefix = *p;
+    }
+    if (f.contains("asn")) {
+      absl::StatusOr<uint32_t> asn = Asn(f["asn"], path, where);
+      if (!asn.ok()) return asn.status();
+      filter.asn = *asn;
+    }
+    if (!filter.prefix && !filter.asn) return Bad(path, where, "needs \"prefix\", \"asn\" or both");
+    slurm.prefix_filters.push_back(filter);
+  }
+  absl::StatusOr<const json*> bgpsec_filters =
+      Array(filters, "bgpsecFilters", path, "validationOutputFilters");
+  if (!bgpsec_filters.ok()) return bgpsec_filters.status();
+  slurm.bgpsec_filters = (*bgpsec_filters)->size();
+
+  absl::StatusOr<const json*> prefix_assertions =
+      Array(assertions, "prefixAssertions", path, "locallyAddedAssertions");
+  if (!prefix_assertions.ok()) return prefix_assertions.status();
+  i = 0;
+  for (const json& a : **prefix_assertions) {
+    std::string where = absl::StrCat("prefixAssertions[", i++, "]");
+    if (!a.is_object()) return Bad(path, where, "not an object");
+    if (!a.contains("prefix") || !a.contains("asn"))
+      return Bad(path, where, "needs \"prefix\" and \"asn\"");
+    absl::StatusOr<Prefix> p = PrefixOf(a["prefix"], path, where);
+    if (!p.ok()) return p.status();
+    absl::StatusOr<uint32_t> asn = Asn(a["asn"], path, where);
+    if (!asn.ok()) return asn.status();
+    int max_length = p->length();
+    if (a.contains("maxPrefixLength")) {
+      const json& m = a["maxPrefixLength"];
+      if (!m.is_number_unsigned() || m.get<uint64_t>() < p->length() ||
+          m.get<uint64_t>() > MaxLength(p->family())) {
+        return Bad(
+            path, where,
+            "\"maxPrefixLength\" must be between the prefix length and the family's maximum");
+      }
+      max_length = static_cast<int>(m.get<uint64_t>());
+    }
+    slurm.prefix_assertions.push_back(Vrp{*p, static_cast<uint8_t>(max_length), *asn});
+  }
+  absl::StatusOr<const json*> bgpsec_assertions =
+      Array(assertions, "bgpsecAssertions", path, "locallyAddedAssertions");
+  if (!bgpsec_assertions.ok()) return bgpsec_assertions.status();
+  slurm.bgpsec_assertions = (*bgpsec_assertions)->size();
+  return slurm;
+}
+
+VrpSet ApplySlurm(const VrpSet& set, const Slurm& slurm) {
+  std::vector<Vrp> out;
+  out.reserve(set.size() + slurm.prefix_assertions.size());
+  for (const Vrp& v : set.vrps()) {
+    bool filtered = false;
+    for (const Slurm::PrefixFilter& f : slurm.prefix_filters) {
+      if ((!f.prefix || f.prefix->Contains(v.prefix)) && (!f.asn || *f.asn == v.asn)) {
+        filtered = true;
+        break;
+      }
+    }
+    if (!filtered) out.push_back(v);
+  }
+  out.insert(out.end(), slurm.prefix_assertions.begin(), slurm.prefix_assertions.end());
+  return VrpSet(std::move(out));
+}
+
+}  // namespace rtr42::roa

@@ -1,0 +1,100 @@
+// SLURM (RFC 8416): parsing the RFC's example shape, applying filters and
+// assertions, and rejecting invalid files with a reason.
+#include "roa/slurm.h"
+
+#include <gtest/gtest.h>
+
+namespace rtr42::roa {
+namespace {
+
+Vrp V(const char* prefix, int max, uint32_t asn) {
+  return Vrp{*Prefix::Parse(prefix), static_cast<uint8_t>(max), asn};
+}
+
+// The structure of RFC 8416 section 3.5's full example.
+constexpr char kExample[] = R"({
+  "slurmVersion": 1,
+  "validationOutputFilters": {
+    "prefixFilters": [
+      {"prefix": "192.0.2.0/24", "comment": "All VRPs encompassed by prefix"},
+      {"asn": 64496, "comment": "All VRPs matching ASN"},
+      {"prefix": "198.51.100.0/24", "asn": 64497, "comment": "All VRPs encompassed by prefix, matching ASN"}
+    ],
+    "bgpsecFilters": [
+      {"asn": 64496, "comment": "All keys for ASN"},
+      {"SKI": "Zm9v", "comment": "Key matching Router SKI"}
+    ]
+  },
+  "locallyAddedAssertions": {
+    "prefixAssertions": [
+      {"asn": 64496, "prefix": "198.51.100.0/24", "comment": "My other important route"},
+      {"asn": 64496, "prefix": "2001:DB8::/32", "maxPrefixLength": 48, "comment": "My other important de-aggregated routes"}
+    ],
+    "bgpsecAssertions": [
+      {"asn": 64496, "comment": "My known key for my important ASN", "SKI": "Zm9v", "routerPublicKey": "YmFy"}
+    ]
+  }
+})";
+
+TEST(SlurmTest, ParsesTheRfcExample) {
+  absl::StatusOr<Slurm> s = ParseSlurm(kExample, "local.slurm");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->prefix_filters.size(), 3u);
+  EXPECT_EQ(s->prefix_filters[0].prefix->ToString(), "192.0.2.0/24");
+  EXPECT_FALSE(s->prefix_filters[0].asn.has_value());
+  EXPECT_EQ(*s->prefix_filters[1].asn, 64496u);
+  EXPECT_EQ(s->bgpsec_filters, 2u);
+  EXPECT_EQ(s->prefix_assertions,
+            (std::vector<Vrp>{V("198.51.100.0/24", 24, 64496), V("2001:db8::/32", 48, 64496)}));
+  EXPECT_EQ(s->bgpsec_assertions, 1u);
+}
+
+TEST(SlurmTest, AppliesFiltersThenAssertions) {
+  Slurm s = *ParseSlurm(kExample, "local.slurm");
+  VrpSet in({V("192.0.2.0/24", 24, 1), V("192.0.2.128/25", 25, 2),  // inside filter 1
+             V("203.0.113.0/24", 24, 64496),                        // filter 2 (ASN)
+             V("198.51.100.0/24", 24, 64497),                       // filter 3 (both)
+             V("198.51.100.0/24", 24, 64498),                       // same prefix, other ASN: kept
+             V("192.0.0.0/16", 16, 1)});  // covers filter 1, not inside: kept
+  VrpSet out = ApplySlurm(in, s);
+  EXPECT_EQ(out.vrps(),
+            (std::vector<Vrp>{V("192.0.0.0/16", 16, 1), V("198.51.100.0/24", 24, 64496),
+                              V("198.51.100.0/24", 24, 64498), V("2001:db8::/32", 48, 64496)}));
+}
+
+TEST(SlurmTest, RejectsInvalidFilesWithAReason) {
+  struct Case {
+    const char* json;
+    const char* expect;
+  } cases[] = {
+      {"{", "not valid JSON"},
+      {R"({"slurmVersion": 2, "validationOutputFilters": {}, "locallyAddedAssertions": {}})",
+       "slurmVersion"},
+      {R"({"slurmVersion": 1, "locallyAddedAssertions": {}})", "validationOutputFilters"},
+      {R"({"slurmVersion": 1, "validationOutputFilters": {"bgpsecFilters": []},
+           "locallyAddedAssertions": {"prefixAssertions": [], "bgpsecAssertions": []}})",
+       "prefixFilters"},
+      {R"({"slurmVersion": 1, "validationOutputFilters": {"prefixFilters": [{"comment": "x"}], "bgpsecFilters": []},
+           "locallyAddedAssertions": {"prefixAssertions": [], "bgpsecAssertions": []}})",
+       "prefixFilters[0]"},
+      {R"({"slurmVersion": 1, "validationOutputFilters": {"prefixFilters": [], "bgpsecFilters": []},
+           "locallyAddedAssertions": {"prefixAssertions": [{"asn": 1, "prefix": "10.0.0.0/8", "maxPrefixLength": 7}],
+           "bgpsecAssertions": []}})",
+       "maxPrefixLength"},
+      {R"({"slurmVersion": 1, "validationOutputFilters": {"prefixFilters": [{"prefix": "10.0.0.1/8"}], "bgpsecFilters": []},
+           "locallyAddedAssertions": {"prefixAssertions": [], "bgpsecAssertions": []}})",
+       "host bits"},
+      {R"({"slurmVersion": 1, "validationOutputFilters": {"prefixFilters": [{"asn": 4294967296}], "bgpsecFilters": []},
+           "locallyAddedAssertions": {"prefixAssertions": [], "bgpsecAssertions": []}})",
+       "AS number"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<Slurm> s = ParseSlurm(c.json, "x.slurm");
+    ASSERT_FALSE(s.ok()) << c.json;
+    EXPECT_NE(s.status().message().find(c.expect), std::string::npos) << s.status();
+    EXPECT_EQ(s.status().message().substr(0, 8), "x.slurm:");
+  }
+}
+
+}  // namespace
+}  // namespace rtr42::roa
