@@ -1,9 +1,14 @@
 #include "rtr/client.h"
 
 #include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "rtr/tcp_md5.h"
 
 namespace rtr42::rtr {
 
@@ -39,19 +44,93 @@ absl::Status RtrClient::Open() {
   auto results = resolver.resolve(options_.host, options_.port, ec);
   if (ec)
     return absl::UnavailableError(absl::StrCat("resolve ", options_.host, ": ", ec.message()));
-  socket_ = std::make_unique<tcp::socket>(io_);
-  asio::connect(*socket_, results, ec);
-  if (ec) {
+  // Connect with a time limit (a cache that wants a TCP-MD5 key we lack never
+  // answers our SYN).
+  std::string last_error = "no address";
+  bool connected = false;
+  for (const auto& entry : results) {
+    socket_ = std::make_unique<tcp::socket>(io_);
+    tcp::endpoint remote = entry.endpoint();
+    socket_->open(remote.protocol(), ec);
+    if (ec) {
+      last_error = ec.message();
+      continue;
+    }
+    if (!options_.md5_key.empty()) {
+      absl::Status md5 = SetConnectKey(socket_->native_handle(), remote, options_.md5_key);
+      if (!md5.ok()) return md5;
+    }
+    socket_->non_blocking(true);
+    if (::connect(socket_->native_handle(), remote.data(), static_cast<socklen_t>(remote.size())) !=
+            0 &&
+        errno != EINPROGRESS) {
+      last_error = std::strerror(errno);
+      continue;
+    }
+    pollfd pfd{socket_->native_handle(), POLLOUT, 0};
+    int rc = ::poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(options_.timeout)));
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (rc <= 0) {
+      last_error = "connection timed out";
+      continue;
+    }
+    ::getsockopt(socket_->native_handle(), SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) {
+      last_error = std::strerror(err);
+      continue;
+    }
+    socket_->non_blocking(false);
+    connected = true;
+    break;
+  }
+  if (!connected) {
     return absl::UnavailableError(
-        absl::StrCat("connect ", options_.host, ":", options_.port, ": ", ec.message()));
+        absl::StrCat("connect ", options_.host, ":", options_.port, ": ", last_error));
   }
   buffer_.clear();
+  tls_.reset();
+  if (options_.tls) {
+    tls_context_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    if (options_.tls_insecure) {
+      tls_context_->set_verify_mode(asio::ssl::verify_none);
+    } else {
+      tls_context_->set_verify_mode(asio::ssl::verify_peer);
+      if (options_.tls_ca.empty()) {
+        tls_context_->set_default_verify_paths(ec);
+      } else {
+        tls_context_->load_verify_file(options_.tls_ca, ec);
+      }
+      if (ec)
+        return absl::InvalidArgumentError(
+            absl::StrCat("TLS CA ", options_.tls_ca, ": ", ec.message()));
+    }
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(*socket_, *tls_context_);
+    SSL_set_tlsext_host_name(tls_->native_handle(), options_.host.c_str());
+    if (!options_.tls_insecure)
+      tls_->set_verify_callback(asio::ssl::host_name_verification(options_.host));
+    tls_->handshake(asio::ssl::stream_base::client, ec);
+    if (ec)
+      return absl::UnavailableError(
+          absl::StrCat("TLS handshake with ", options_.host, ": ", ec.message()));
+  }
   return absl::OkStatus();
 }
 
+size_t RtrClient::ReadSome(char* data, size_t size, boost::system::error_code& ec) {
+  return tls_ ? tls_->read_some(asio::buffer(data, size), ec)
+              : socket_->read_some(asio::buffer(data, size), ec);
+}
+
+bool RtrClient::Buffered() const { return tls_ && SSL_pending(tls_->native_handle()) > 0; }
+
 absl::Status RtrClient::SendBytes(const std::string& bytes) {
   boost::system::error_code ec;
-  asio::write(*socket_, asio::buffer(bytes), ec);
+  if (tls_) {
+    asio::write(*tls_, asio::buffer(bytes), ec);
+  } else {
+    asio::write(*socket_, asio::buffer(bytes), ec);
+  }
   if (ec) return absl::UnavailableError(absl::StrCat("send: ", ec.message()));
   return absl::OkStatus();
 }
@@ -75,15 +154,19 @@ absl::StatusOr<Pdu> RtrClient::ReadPdu(absl::Duration timeout) {
     absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration())
       return absl::DeadlineExceededError("timed out waiting for the cache");
-    pollfd pfd{socket_->native_handle(), POLLIN, 0};
-    int rc = ::poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
-    if (rc <= 0) continue;
+    if (!Buffered()) {
+      pollfd pfd{socket_->native_handle(), POLLIN, 0};
+      int rc = ::poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
+      if (rc <= 0) continue;
+    }
     char chunk[65536];
     boost::system::error_code ec;
-    size_t n = socket_->read_some(asio::buffer(chunk), ec);
+    size_t n = ReadSome(chunk, sizeof(chunk), ec);
     if (ec) {
-      return absl::UnavailableError(ec == asio::error::eof ? "the cache closed the connection"
-                                                           : ec.message());
+      return absl::UnavailableError(ec == asio::error::eof ||
+                                            ec == asio::ssl::error::stream_truncated
+                                        ? "the cache closed the connection"
+                                        : ec.message());
     }
     buffer_.append(chunk, n);
   }

@@ -8,6 +8,7 @@
 #ifndef RTR42_RTR_CLIENT_H_
 #define RTR42_RTR_CLIENT_H_
 
+#include <boost/asio/ssl.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,13 @@ class RtrClient {
     // Fall back to the version a cache names in Unsupported Protocol Version.
     bool negotiate = true;
     absl::Duration timeout = absl::Seconds(30);
+    // RTR over TLS (RFC 8210 section 9.2): the certificate is checked against
+    // `tls_ca` (or the system's CAs) and `host`, unless `tls_insecure`.
+    bool tls = false;
+    std::string tls_ca;
+    bool tls_insecure = false;
+    // TCP-MD5 (RFC 2385) key for the connection, if any.
+    std::string md5_key;
   };
   // What one query brought.
   struct SyncResult {
@@ -70,6 +78,11 @@ class RtrClient {
   uint8_t version_;
   boost::asio::io_context io_;
   std::unique_ptr<boost::asio::ip::tcp::socket> socket_;
+  std::unique_ptr<boost::asio::ssl::context> tls_context_;
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+  // Transport-neutral reads and writes.
+  size_t ReadSome(char* data, size_t size, boost::system::error_code& ec);
+  bool Buffered() const;
   std::string buffer_;
   std::string last_pdu_bytes_;
   bool have_session_ = false;

@@ -32,64 +32,130 @@ Server::Server(asio::io_context& io, ServerOptions options)
 
 Server::~Server() { Stop(); }
 
-absl::Status Server::Start() {
-  for (const tcp::endpoint& endpoint : options_.listen) {
-    auto acceptor = std::make_unique<tcp::acceptor>(io_);
-    boost::system::error_code ec;
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec && endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
-    if (!ec) acceptor->bind(endpoint, ec);
-    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      std::string message = absl::StrCat("listen on ", endpoint.address().to_string(), " port ",
-                                         endpoint.port(), ": ", ec.message());
-      if (options_.require_every_listener) return absl::UnavailableError(message);
-      RTR42_LOG_WARNING("%s; going on without it", message);
-      continue;
-    }
-    tcp::endpoint bound = acceptor->local_endpoint(ec);
-    RTR42_LOG_INFO("listening on %s port %d", bound.address().to_string(), bound.port());
-    acceptors_.push_back(std::move(acceptor));
+absl::Status Server::Bind(const tcp::endpoint& endpoint, bool tls) {
+  auto acceptor = std::make_unique<tcp::acceptor>(io_);
+  boost::system::error_code ec;
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec && endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+  if (!ec && !options_.md5_peers.empty()) {
+    absl::Status md5 =
+        SetListenerKeys(acceptor->native_handle(), endpoint.address().is_v6(), options_.md5_peers);
+    if (!md5.ok()) return md5;
   }
-  if (acceptors_.empty()) return absl::UnavailableError("no address to listen on");
-  for (size_t i = 0; i < acceptors_.size(); ++i) Accept(i);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    std::string message =
+        absl::StrCat(tls ? "TLS " : "", "listen on ", endpoint.address().to_string(), " port ",
+                     endpoint.port(), ": ", ec.message());
+    if (options_.require_every_listener) return absl::UnavailableError(message);
+    RTR42_LOG_WARNING("%s; going on without it", message);
+    return absl::OkStatus();
+  }
+  tcp::endpoint bound = acceptor->local_endpoint(ec);
+  RTR42_LOG_INFO("listening%s on %s port %d", tls ? " (TLS)" : "", bound.address().to_string(),
+                 bound.port());
+  listeners_.push_back({std::move(acceptor), tls});
   return absl::OkStatus();
 }
 
+absl::Status Server::Start() {
+  if (!options_.tls_listen.empty()) {
+    tls_context_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls_context_->set_options(asio::ssl::context::default_workarounds |
+                              asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                              asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    boost::system::error_code ec;
+    tls_context_->use_certificate_chain_file(options_.tls_cert, ec);
+    if (ec)
+      return absl::InvalidArgumentError(
+          absl::StrCat("TLS certificate ", options_.tls_cert, ": ", ec.message()));
+    tls_context_->use_private_key_file(options_.tls_key, asio::ssl::context::pem, ec);
+    if (ec)
+      return absl::InvalidArgumentError(
+          absl::StrCat("TLS key ", options_.tls_key, ": ", ec.message()));
+  }
+  for (const tcp::endpoint& endpoint : options_.listen) {
+    if (absl::Status s = Bind(endpoint, false); !s.ok()) return s;
+  }
+  for (const tcp::endpoint& endpoint : options_.tls_listen) {
+    if (absl::Status s = Bind(endpoint, true); !s.ok()) return s;
+  }
+  if (listeners_.empty()) return absl::UnavailableError("no address to listen on");
+  for (size_t i = 0; i < listeners_.size(); ++i) Accept(i);
+  return absl::OkStatus();
+}
+
+template <typename Stream>
+void Server::Admit(Stream stream) {
+  std::shared_ptr<Session> session;
+  size_t active = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    active = sessions_.size();
+    if (active < options_.max_connections) {
+      uint64_t id = next_id_++;
+      session = std::make_shared<StreamSession<Stream>>(std::move(stream), *this, id);
+      sessions_.emplace(id, session);
+      ++active;
+    }
+  }
+  if (session) {
+    ++stats_.sessions_opened;
+    RTR42_LOG_INFO("session %s opened (%d active)", session->peer(), active);
+    session->Start();
+    return;
+  }
+  ++stats_.connections_refused;
+  boost::system::error_code ignored;
+  tcp::socket& socket = [&]() -> tcp::socket& {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      return stream.next_layer();
+    } else {
+      return stream;
+    }
+  }();
+  tcp::endpoint peer = socket.remote_endpoint(ignored);
+  RTR42_LOG_WARNING("connection from %s refused: limit of %d connections reached",
+                    peer.address().to_string(), options_.max_connections);
+  socket.close(ignored);
+}
+
 void Server::Accept(size_t index) {
-  acceptors_[index]->async_accept(
+  listeners_[index].acceptor->async_accept(
       asio::make_strand(io_),
       [this, index](const boost::system::error_code& ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted) return;
-        if (!ec) {
-          std::shared_ptr<Session> session;
-          size_t active = 0;
-          {
-            std::lock_guard lock(mutex_);
-            if (stopped_) return;
-            active = sessions_.size();
-            if (active < options_.max_connections) {
-              uint64_t id = next_id_++;
-              session = std::make_shared<Session>(std::move(socket), *this, id);
-              sessions_.emplace(id, session);
-              ++active;
-            }
-          }
-          if (session) {
-            ++stats_.sessions_opened;
-            RTR42_LOG_INFO("session %s opened (%d active)", session->peer(), active);
-            session->Start();
-          } else {
-            ++stats_.connections_refused;
-            boost::system::error_code ignored;
-            tcp::endpoint peer = socket.remote_endpoint(ignored);
-            RTR42_LOG_WARNING("connection from %s refused: limit of %d connections reached",
-                              peer.address().to_string(), options_.max_connections);
-            socket.close(ignored);
-          }
-        } else {
+        if (ec) {
           RTR42_LOG_WARNING("accept failed: %s", ec.message());
+        } else if (!listeners_[index].tls) {
+          Admit(std::move(socket));
+        } else {
+          // Handshake first (bounded in time), then a session like any other.
+          auto tls = std::make_shared<TlsStream>(std::move(socket), *tls_context_);
+          auto timer = std::make_shared<asio::steady_timer>(tls->get_executor());
+          timer->expires_after(std::chrono::seconds(30));
+          timer->async_wait([tls](const boost::system::error_code& e) {
+            if (!e) {
+              boost::system::error_code ignored;
+              tls->next_layer().close(ignored);
+            }
+          });
+          tls->async_handshake(asio::ssl::stream_base::server,
+                               [this, tls, timer](const boost::system::error_code& e) {
+                                 timer->cancel();
+                                 if (e) {
+                                   boost::system::error_code ignored;
+                                   tcp::endpoint peer = tls->next_layer().remote_endpoint(ignored);
+                                   RTR42_LOG_WARNING("TLS handshake with %s failed: %s",
+                                                     peer.address().to_string(), e.message());
+                                   tls->next_layer().close(ignored);
+                                   return;
+                                 }
+                                 Admit(std::move(*tls));
+                               });
         }
         Accept(index);
       });
@@ -103,9 +169,9 @@ void Server::Stop() {
     stopped_ = true;
     sessions = sessions_;
   }
-  for (auto& acceptor : acceptors_) {
+  for (auto& listener : listeners_) {
     boost::system::error_code ec;
-    acceptor->close(ec);
+    listener.acceptor->close(ec);
   }
   for (auto& [id, session] : sessions) session->Close("server shutting down");
 }
@@ -138,9 +204,9 @@ std::shared_ptr<const EncodedUpdate> Server::current() const {
 
 std::vector<tcp::endpoint> Server::bound_endpoints() const {
   std::vector<tcp::endpoint> out;
-  for (const auto& a : acceptors_) {
+  for (const auto& l : listeners_) {
     boost::system::error_code ec;
-    tcp::endpoint e = a->local_endpoint(ec);
+    tcp::endpoint e = l.acceptor->local_endpoint(ec);
     if (!ec) out.push_back(e);
   }
   return out;

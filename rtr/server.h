@@ -12,6 +12,7 @@
 
 #include <array>
 #include <atomic>
+#include <boost/asio/ssl.hpp>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -24,6 +25,7 @@
 #include "roa/history.h"
 #include "rtr/asio.h"
 #include "rtr/payload.h"
+#include "rtr/tcp_md5.h"
 
 namespace rtr42::rtr {
 
@@ -35,6 +37,12 @@ absl::StatusOr<tcp::endpoint> ParseListenAddress(const std::string& text);
 
 struct ServerOptions {
   std::vector<tcp::endpoint> listen;
+  // RTR over TLS (RFC 8210 section 9.2; port 324 by convention).
+  std::vector<tcp::endpoint> tls_listen;
+  std::string tls_cert;  // PEM certificate chain
+  std::string tls_key;   // PEM private key
+  // TCP-MD5 keys (RFC 2385) by router address or prefix, on every listener.
+  std::vector<Md5Peer> md5_peers;
   // False: an address that cannot be bound is a warning while another one
   // works (rtr42d's defaults include [::1], which a host may lack).
   bool require_every_listener = true;
@@ -65,6 +73,8 @@ struct ServerStats {
 };
 
 class Session;
+template <typename Stream>
+class StreamSession;
 
 class Server {
  public:
@@ -87,14 +97,24 @@ class Server {
   const ServerOptions& options() const { return options_; }
 
  private:
-  friend class Session;
+  template <typename Stream>
+  friend class StreamSession;
+  struct Listener {
+    std::unique_ptr<tcp::acceptor> acceptor;
+    bool tls = false;
+  };
+  absl::Status Bind(const tcp::endpoint& endpoint, bool tls);
   void Accept(size_t index);
+  // Registers and starts a session for an accepted connection, or refuses it.
+  template <typename Stream>
+  void Admit(Stream stream);
   void Remove(uint64_t id);
   ServerStats& mutable_stats() { return stats_; }
 
   asio::io_context& io_;
   ServerOptions options_;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  std::vector<Listener> listeners_;
+  std::unique_ptr<asio::ssl::context> tls_context_;
   mutable std::mutex mutex_;
   std::shared_ptr<const EncodedUpdate> current_;
   std::map<uint64_t, std::shared_ptr<Session>> sessions_;

@@ -17,41 +17,56 @@ std::string EndpointString(const tcp::endpoint& e) {
 
 }  // namespace
 
-Session::Session(tcp::socket socket, Server& server, uint64_t id)
-    : socket_(std::move(socket)),
+template <typename Stream>
+StreamSession<Stream>::StreamSession(Stream stream, Server& server, uint64_t id)
+    : stream_(std::move(stream)),
       server_(server),
       id_(id),
-      stall_timer_(socket_.get_executor()),
+      stall_timer_(stream_.get_executor()),
       logic_(server.options().max_version) {
   boost::system::error_code ec;
-  tcp::endpoint remote = socket_.remote_endpoint(ec);
+  tcp::endpoint remote = Socket().remote_endpoint(ec);
   peer_ = ec ? "unknown peer" : EndpointString(remote);
-  socket_.set_option(tcp::no_delay(true), ec);
+  if (std::is_same_v<Stream, TlsStream>) peer_ += " (TLS)";
+  Socket().set_option(tcp::no_delay(true), ec);
 }
 
-void Session::Start() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+template <>
+tcp::socket& StreamSession<tcp::socket>::Socket() {
+  return stream_;
+}
+template <>
+tcp::socket& StreamSession<TlsStream>::Socket() {
+  return stream_.next_layer();
+}
+
+template <typename Stream>
+void StreamSession<Stream>::Start() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
     if (!self->current_) self->current_ = self->server_.current();
     self->DoRead();
   });
 }
 
-void Session::OnUpdate(std::shared_ptr<const EncodedUpdate> update) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), update = std::move(update)] {
+template <typename Stream>
+void StreamSession<Stream>::OnUpdate(std::shared_ptr<const EncodedUpdate> update) {
+  asio::post(stream_.get_executor(), [self = shared_from_this(), update = std::move(update)] {
     self->current_ = update;
     if (!self->writing_) self->MaybeNotify();
   });
 }
 
-void Session::Close(std::string reason) {
-  asio::post(socket_.get_executor(),
+template <typename Stream>
+void StreamSession<Stream>::Close(std::string reason) {
+  asio::post(stream_.get_executor(),
              [self = shared_from_this(), reason = std::move(reason)] { self->Shutdown(reason); });
 }
 
-void Session::DoRead() {
+template <typename Stream>
+void StreamSession<Stream>::DoRead() {
   if (reading_ || closed_ || logic_.buffered() >= kMaxBufferedInput) return;
   reading_ = true;
-  socket_.async_read_some(
+  stream_.async_read_some(
       asio::buffer(read_buffer_),
       [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
         self->reading_ = false;
@@ -68,7 +83,8 @@ void Session::DoRead() {
       });
 }
 
-void Session::Pump() {
+template <typename Stream>
+void StreamSession<Stream>::Pump() {
   while (!writing_ && !closing_ && !closed_) {
     SessionLogic::Action action = logic_.Next(current_.get());
     if (!action.handled) break;
@@ -122,7 +138,8 @@ void Session::Pump() {
   }
 }
 
-void Session::MaybeNotify() {
+template <typename Stream>
+void StreamSession<Stream>::MaybeNotify() {
   if (closed_ || closing_ || writing_ || !current_) return;
   if (!logic_.WantsNotify(*current_)) return;
   logic_.MarkNotified(current_->serial());
@@ -132,7 +149,8 @@ void Session::MaybeNotify() {
   Enqueue(Response{current_->SerialNotify(*logic_.version())});
 }
 
-void Session::Enqueue(Response response) {
+template <typename Stream>
+void StreamSession<Stream>::Enqueue(Response response) {
   queue_.push_back(std::move(response));
   if (!writing_) {
     writing_ = true;
@@ -142,7 +160,8 @@ void Session::Enqueue(Response response) {
   }
 }
 
-void Session::ArmStallTimer() {
+template <typename Stream>
+void StreamSession<Stream>::ArmStallTimer() {
   stall_timer_.expires_after(
       std::chrono::milliseconds(absl::ToInt64Milliseconds(server_.options().write_stall_timeout)));
   stall_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
@@ -152,7 +171,8 @@ void Session::ArmStallTimer() {
   });
 }
 
-void Session::DoWrite() {
+template <typename Stream>
+void StreamSession<Stream>::DoWrite() {
   // Gather the unwritten part of the front response.
   std::vector<asio::const_buffer> buffers;
   size_t skip = front_offset_;
@@ -164,7 +184,7 @@ void Session::DoWrite() {
     buffers.emplace_back(b->data() + skip, b->size() - skip);
     skip = 0;
   }
-  socket_.async_write_some(
+  stream_.async_write_some(
       buffers, [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
         if (self->closed_) return;
         if (ec) {
@@ -190,7 +210,8 @@ void Session::DoWrite() {
       });
 }
 
-void Session::RecordNotifyWritten() {
+template <typename Stream>
+void StreamSession<Stream>::RecordNotifyWritten() {
   if (!notify_pending_serial_) return;
   ServerStats& stats = server_.mutable_stats();
   if (stats.publish_serial.load() == *notify_pending_serial_) {
@@ -202,17 +223,21 @@ void Session::RecordNotifyWritten() {
   notify_pending_serial_.reset();
 }
 
-void Session::Shutdown(const std::string& reason) {
+template <typename Stream>
+void StreamSession<Stream>::Shutdown(const std::string& reason) {
   if (closed_) return;
   closed_ = true;
   if (counted_version_) --server_.mutable_stats().sessions_by_version[*counted_version_];
   boost::system::error_code ec;
   stall_timer_.cancel();
-  socket_.shutdown(tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  Socket().shutdown(tcp::socket::shutdown_both, ec);
+  Socket().close(ec);
   std::string version = logic_.version() ? absl::StrCat("v", *logic_.version()) : "no version";
   RTR42_LOG_INFO("session %s closed (%s, %d bytes sent): %s", peer_, version, bytes_sent_, reason);
   server_.Remove(id_);
 }
+
+template class StreamSession<tcp::socket>;
+template class StreamSession<TlsStream>;
 
 }  // namespace rtr42::rtr

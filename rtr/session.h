@@ -10,6 +10,7 @@
 #define RTR42_RTR_SESSION_H_
 
 #include <array>
+#include <boost/asio/ssl.hpp>
 #include <deque>
 #include <memory>
 #include <string>
@@ -19,20 +20,36 @@
 
 namespace rtr42::rtr {
 
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, Server& server, uint64_t id);
+using TlsStream = asio::ssl::stream<tcp::socket>;
 
+// What the server holds of a session, whatever its transport.
+class Session {
+ public:
+  virtual ~Session() = default;
   // Starts reading; the session takes the server's current update on its
   // strand, so an update published meanwhile is never overtaken.
-  void Start();
+  virtual void Start() = 0;
   // Any thread.
-  void OnUpdate(std::shared_ptr<const EncodedUpdate> update);
-  void Close(std::string reason);
+  virtual void OnUpdate(std::shared_ptr<const EncodedUpdate> update) = 0;
+  virtual void Close(std::string reason) = 0;
+  virtual const std::string& peer() const = 0;
+};
 
-  const std::string& peer() const { return peer_; }
+// `Stream` is tcp::socket or TlsStream (already handshaken).
+template <typename Stream>
+class StreamSession : public Session, public std::enable_shared_from_this<StreamSession<Stream>> {
+ public:
+  StreamSession(Stream stream, Server& server, uint64_t id);
+
+  void Start() override;
+  void OnUpdate(std::shared_ptr<const EncodedUpdate> update) override;
+  void Close(std::string reason) override;
+  const std::string& peer() const override { return peer_; }
 
  private:
+  using std::enable_shared_from_this<StreamSession<Stream>>::shared_from_this;
+  tcp::socket& Socket();
+
   void DoRead();
   void Pump();
   void Enqueue(Response response);
@@ -42,7 +59,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Shutdown(const std::string& reason);
   void RecordNotifyWritten();
 
-  tcp::socket socket_;
+  Stream stream_;
   Server& server_;
   const uint64_t id_;
   std::string peer_;
@@ -61,6 +78,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<uint8_t> counted_version_;         // counted in sessions_by_version
   std::optional<uint32_t> notify_pending_serial_;  // a notify being written
 };
+
+using TcpSession = StreamSession<tcp::socket>;
+using TlsSession = StreamSession<TlsStream>;
 
 }  // namespace rtr42::rtr
 

@@ -30,6 +30,12 @@ int Main(int argc, char** argv) {
   Args args("rtr42d", "RPKI-to-Router (RFC 8210, RFC 6810) cache server for dn42 ROAs.");
   args.AddOption("listen", "ADDR:PORT", "listen here (default 127.0.0.1:8282 and [::1]:8282)",
                  true);
+  args.AddOption("tls-listen", "ADDR:PORT",
+                 "RTR over TLS here (RFC 8210 9.2; port 324 by convention)", true);
+  args.AddOption("tls-cert", "FILE", "PEM certificate chain for --tls-listen");
+  args.AddOption("tls-key", "FILE", "PEM private key for --tls-listen");
+  args.AddOption("md5-peer", "PREFIX=KEYFILE", "require this TCP-MD5 key from routers in PREFIX",
+                 true);
   args.AddOption("registry", "PATH|URL", "dn42 registry: git repository, URL or directory");
   args.AddOption("registry-ref", "REF", "branch, tag or commit to follow (default HEAD)");
   args.AddOption("cache-dir", "DIR", "where a registry URL is cloned (default ~/.cache/rtr42)");
@@ -77,6 +83,21 @@ int Main(int argc, char** argv) {
     if (!e.ok()) return Fail(e.status());
     options.listen.push_back(*e);
   }
+  for (const std::string& l : args.GetAll("tls-listen")) {
+    absl::StatusOr<rtr::tcp::endpoint> e = rtr::ParseListenAddress(l);
+    if (!e.ok()) return Fail(e.status());
+    options.tls_listen.push_back(*e);
+  }
+  if (!options.tls_listen.empty() && (!args.Has("tls-cert") || !args.Has("tls-key"))) {
+    return Fail(absl::InvalidArgumentError("--tls-listen needs --tls-cert and --tls-key"));
+  }
+  for (const std::string& m : args.GetAll("md5-peer")) {
+    absl::StatusOr<rtr::Md5Peer> peer = rtr::ParseMd5Peer(m);
+    if (!peer.ok()) return Fail(peer.status());
+    options.md5_peers.push_back(*peer);
+  }
+  options.tls_cert = args.Get("tls-cert");
+  options.tls_key = args.Get("tls-key");
   absl::StatusOr<int64_t> refresh = args.GetInt("refresh", 3600, 1, 86400);
   absl::StatusOr<int64_t> retry = args.GetInt("retry", 600, 1, 7200);
   absl::StatusOr<int64_t> expire = args.GetInt("expire", 7200, 600, 172800);

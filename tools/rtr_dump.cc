@@ -25,6 +25,16 @@ absl::StatusOr<std::unique_ptr<rtr::RtrClient>> Dump(const std::string& address,
     options.version = static_cast<uint8_t>(v[0] - '0');
     options.negotiate = false;
   }
+  if (args.Has("md5-key-file")) {
+    absl::StatusOr<std::string> key = ReadFile(args.Get("md5-key-file"));
+    if (!key.ok()) return key.status();
+    while (!key->empty() && (key->back() == '\n' || key->back() == '\r')) key->pop_back();
+    options.md5_key = *key;
+  }
+  if (args.Has("md5-key")) options.md5_key = args.Get("md5-key");
+  options.tls = args.Has("tls");
+  options.tls_ca = args.Get("tls-ca");
+  options.tls_insecure = args.Has("tls-insecure");
   absl::StatusOr<int64_t> timeout = args.GetInt("timeout", 30, 1, 3600);
   if (!timeout.ok()) return timeout.status();
   options.timeout = absl::Seconds(*timeout);
@@ -51,6 +61,12 @@ int Main(int argc, char** argv) {
   args.AddOption("compare", "HOST:PORT",
                  "dump this cache too and print the differences (exit 1 if any)");
   args.AddOption("timeout", "SECONDS", "give up on a silent cache after this long (default 30)");
+  args.AddSwitch("tls", "RTR over TLS (RFC 8210 section 9.2)");
+  args.AddOption("md5-key", "KEY", "TCP-MD5 (RFC 2385) key for the connection");
+  args.AddOption("md5-key-file", "FILE",
+                 "the same, read from a file (keeps it off the command line)");
+  args.AddOption("tls-ca", "FILE", "with --tls: trust this CA (default: the system's)");
+  args.AddSwitch("tls-insecure", "with --tls: do not check the cache's certificate");
   if (absl::Status s = args.Parse(argc, argv); !s.ok()) return Fail(s);
   if (args.Has("help")) {
     std::cout << args.Help();

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# RTR over TLS (rtr-dump --tls and StayRTR's rtrdump -type tls) and TCP-MD5
+# (a client with the key gets the set, one without it never gets a session).
+source "$(dirname "$0")/lib.sh"
+need openssl openssl
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -keyout "$WORK/tls.key" -out "$WORK/tls.crt" -subj "/CN=localhost" \
+  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null || fail "openssl could not make a certificate"
+
+plain=$(free_port); tls=$(free_port)
+start rtr42d-tls "$TOOLS/rtr42d" --listen "127.0.0.1:$plain" --tls-listen "127.0.0.1:$tls" \
+  --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key"
+wait_for 20 port_open "$tls" || { cat "$WORK/rtr42d-tls.log"; fail "rtr42d did not start"; }
+"$TOOLS/rtr-dump" --connect "127.0.0.1:$plain" --format csv --output "$WORK/plain.csv"
+"$TOOLS/rtr-dump" --connect "localhost:$tls" --tls --tls-ca "$WORK/tls.crt" --format csv --output "$WORK/tls.csv" \
+  || fail "rtr-dump --tls failed"
+cmp -s "$WORK/plain.csv" "$WORK/tls.csv" || fail "TLS and plain sets differ"
+grep -q '(TLS): RTR version 1' "$WORK/rtr42d-tls.log" || fail "no TLS session logged"
+if "$TOOLS/rtr-dump" --connect "127.0.0.1:$tls" --tls --format csv > /dev/null 2> "$WORK/verify.txt"; then
+  fail "an unverifiable certificate was accepted"
+fi
+grep -q 'certificate verify failed' "$WORK/verify.txt" || fail "verification error: $(cat "$WORK/verify.txt")"
+if command -v rtrdump >/dev/null; then
+  rtrdump -connect "127.0.0.1:$tls" -type tls -tls.validate=false -rtr.version 1 -file "$WORK/stay.json" \
+    > /dev/null 2>&1 || fail "StayRTR's rtrdump over TLS failed"
+  stayrtr_json_to_lines "$WORK/stay.json" > "$WORK/stay"
+  csv_to_lines "$WORK/plain.csv" > "$WORK/want"
+  same_lines "$WORK/want" "$WORK/stay" "rtrdump over TLS" || fail "rtrdump over TLS"
+fi
+echo "TLS: rtr-dump and rtrdump get the set; an unverified certificate is refused"
+
+printf 'dn42-rtr-key\n' > "$WORK/md5.key"
+printf 'another-key\n' > "$WORK/wrong.key"
+md5=$(free_port)
+start rtr42d-md5 "$TOOLS/rtr42d" --listen "127.0.0.1:$md5" --md5-peer "127.0.0.0/8=$WORK/md5.key"
+wait_for 20 grep -q listening "$WORK/rtr42d-md5.log" || fail "rtr42d (MD5) did not start"
+"$TOOLS/rtr-dump" --connect "127.0.0.1:$md5" --md5-key-file "$WORK/md5.key" --format csv --output "$WORK/md5.csv" \
+  || fail "rtr-dump with the TCP-MD5 key failed"
+cmp -s "$WORK/plain.csv" "$WORK/md5.csv" || fail "MD5 set differs"
+for bad in "" "--md5-key-file $WORK/wrong.key"; do
+  if "$TOOLS/rtr-dump" --connect "127.0.0.1:$md5" $bad --timeout 2 --format csv > /dev/null 2>&1; then
+    fail "a client ${bad:-without a key} got the set"
+  fi
+done
+[ "$(grep -c 'opened' "$WORK/rtr42d-md5.log")" -eq 1 ] || fail "a client without the key got a session"
+echo "PASS: TLS and TCP-MD5"
