@@ -56,6 +56,8 @@ std::string RenderMetrics(const SourceLoop& loop, const rtr::Server& server) {
                   "\n");
   absl::StrAppend(&out, "rtr42_vrps{family=\"ipv6\"} ", current ? current->set().ipv6_count() : 0,
                   "\n");
+  Metric(&out, "rtr42_aspas", "gauge", "ASPA records served (RTR version 2 sessions).");
+  absl::StrAppend(&out, "rtr42_aspas ", current ? current->set().aspas().size() : 0, "\n");
   Metric(&out, "rtr42_serial", "gauge", "Current RTR serial number.");
   absl::StrAppend(&out, "rtr42_serial ", current ? current->serial() : 0, "\n");
   Metric(&out, "rtr42_session_id", "gauge", "RTR session id.");

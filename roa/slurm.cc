@@ -1,5 +1,6 @@
 #include "roa/slurm.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -112,6 +113,45 @@ absl::StatusOr<Slurm> ParseSlurm(absl::string_view text, const std::string& path
       Array(assertions, "bgpsecAssertions", path, "locallyAddedAssertions");
   if (!bgpsec_assertions.ok()) return bgpsec_assertions.status();
   slurm.bgpsec_assertions = (*bgpsec_assertions)->size();
+
+  // Optional ASPA members.
+  if (auto it = filters.find("aspaFilters"); it != filters.end()) {
+    if (!it->is_array())
+      return Bad(path, "validationOutputFilters", "\"aspaFilters\" is not an array");
+    i = 0;
+    for (const json& f : *it) {
+      std::string where = absl::StrCat("aspaFilters[", i++, "]");
+      if (!f.is_object() || !f.contains("customerAsid"))
+        return Bad(path, where, "needs \"customerAsid\"");
+      absl::StatusOr<uint32_t> asn = Asn(f["customerAsid"], path, where);
+      if (!asn.ok()) return asn.status();
+      slurm.aspa_filters.push_back(*asn);
+    }
+  }
+  if (auto it = assertions.find("aspaAssertions"); it != assertions.end()) {
+    if (!it->is_array())
+      return Bad(path, "locallyAddedAssertions", "\"aspaAssertions\" is not an array");
+    i = 0;
+    for (const json& a : *it) {
+      std::string where = absl::StrCat("aspaAssertions[", i++, "]");
+      if (!a.is_object() || !a.contains("customerAsid"))
+        return Bad(path, where, "needs \"customerAsid\"");
+      const char* list = a.contains("providerSet") ? "providerSet" : "providers";
+      if (!a.contains(list) || !a[list].is_array() || a[list].empty()) {
+        return Bad(path, where, "needs a non-empty \"providerSet\"");
+      }
+      Aspa aspa;
+      absl::StatusOr<uint32_t> customer = Asn(a["customerAsid"], path, where);
+      if (!customer.ok()) return customer.status();
+      aspa.customer = *customer;
+      for (const json& p : a[list]) {
+        absl::StatusOr<uint32_t> provider = Asn(p, path, where);
+        if (!provider.ok()) return provider.status();
+        aspa.providers.push_back(*provider);
+      }
+      slurm.aspa_assertions.push_back(std::move(aspa));
+    }
+  }
   return slurm;
 }
 
@@ -129,7 +169,16 @@ VrpSet ApplySlurm(const VrpSet& set, const Slurm& slurm) {
     if (!filtered) out.push_back(v);
   }
   out.insert(out.end(), slurm.prefix_assertions.begin(), slurm.prefix_assertions.end());
-  return VrpSet(std::move(out));
+  std::vector<Aspa> aspas;
+  for (const Aspa& a : set.aspas()) {
+    bool filtered = std::find(slurm.aspa_filters.begin(), slurm.aspa_filters.end(), a.customer) !=
+                    slurm.aspa_filters.end();
+    bool asserted = std::any_of(slurm.aspa_assertions.begin(), slurm.aspa_assertions.end(),
+                                [&](const Aspa& x) { return x.customer == a.customer; });
+    if (!filtered && !asserted) aspas.push_back(a);
+  }
+  aspas.insert(aspas.end(), slurm.aspa_assertions.begin(), slurm.aspa_assertions.end());
+  return VrpSet(std::move(out), std::move(aspas));
 }
 
 }  // namespace rtr42::roa

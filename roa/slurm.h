@@ -27,6 +27,10 @@ struct Slurm {
   };
   std::vector<PrefixFilter> prefix_filters;
   std::vector<Vrp> prefix_assertions;
+  // ASPA (draft-ietf-sidrops-aspa-slurm): filters drop a customer's
+  // record; assertions set one.
+  std::vector<uint32_t> aspa_filters;
+  std::vector<Aspa> aspa_assertions;
   size_t bgpsec_filters = 0;
   size_t bgpsec_assertions = 0;
 };

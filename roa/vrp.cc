@@ -11,7 +11,28 @@ std::string Vrp::ToString() const {
   return absl::StrCat(prefix.ToString(), "-", max_length, " AS", asn);
 }
 
-VrpSet::VrpSet(std::vector<Vrp> vrps) : vrps_(std::move(vrps)) {
+std::string Aspa::ToString() const {
+  std::string out = absl::StrCat("AS", customer, " =>");
+  for (size_t i = 0; i < providers.size(); ++i)
+    absl::StrAppend(&out, i ? ", AS" : " AS", providers[i]);
+  return out;
+}
+
+VrpSet::VrpSet(std::vector<Vrp> vrps, std::vector<Aspa> aspas) : vrps_(std::move(vrps)) {
+  std::sort(aspas.begin(), aspas.end(),
+            [](const Aspa& a, const Aspa& b) { return a.customer < b.customer; });
+  for (Aspa& a : aspas) {
+    if (!aspas_.empty() && aspas_.back().customer == a.customer) {
+      aspas_.back().providers.insert(aspas_.back().providers.end(), a.providers.begin(),
+                                     a.providers.end());
+    } else {
+      aspas_.push_back(std::move(a));
+    }
+  }
+  for (Aspa& a : aspas_) {
+    std::sort(a.providers.begin(), a.providers.end());
+    a.providers.erase(std::unique(a.providers.begin(), a.providers.end()), a.providers.end());
+  }
   std::sort(vrps_.begin(), vrps_.end());
   vrps_.erase(std::unique(vrps_.begin(), vrps_.end()), vrps_.end());
   vrps_.shrink_to_fit();
@@ -25,34 +46,57 @@ bool VrpSet::Contains(const Vrp& vrp) const {
   return std::binary_search(vrps_.begin(), vrps_.end(), vrp);
 }
 
+namespace {
+
+template <typename T>
+void SetDiff(const std::vector<T>& from, const std::vector<T>& to, std::vector<T>* announced,
+             std::vector<T>* withdrawn) {
+  std::set_difference(to.begin(), to.end(), from.begin(), from.end(),
+                      std::back_inserter(*announced));
+  std::set_difference(from.begin(), from.end(), to.begin(), to.end(),
+                      std::back_inserter(*withdrawn));
+}
+
+// Composes a: s0->s1 with b: s1->s2. A record announced by `a` and withdrawn
+// by `b` was never there at s0 and is gone at s2; one withdrawn by `a` and
+// announced again by `b` was there at both ends. Everything else carries
+// through.
+template <typename T>
+void ComposeSets(const std::vector<T>& a_ann, const std::vector<T>& a_wd,
+                 const std::vector<T>& b_ann, const std::vector<T>& b_wd, std::vector<T>* ann,
+                 std::vector<T>* wd) {
+  std::vector<T> a_kept, b_kept;
+  std::set_difference(a_ann.begin(), a_ann.end(), b_wd.begin(), b_wd.end(),
+                      std::back_inserter(a_kept));
+  std::set_difference(b_ann.begin(), b_ann.end(), a_wd.begin(), a_wd.end(),
+                      std::back_inserter(b_kept));
+  std::set_union(a_kept.begin(), a_kept.end(), b_kept.begin(), b_kept.end(),
+                 std::back_inserter(*ann));
+  a_kept.clear();
+  b_kept.clear();
+  std::set_difference(a_wd.begin(), a_wd.end(), b_ann.begin(), b_ann.end(),
+                      std::back_inserter(a_kept));
+  std::set_difference(b_wd.begin(), b_wd.end(), a_ann.begin(), a_ann.end(),
+                      std::back_inserter(b_kept));
+  std::set_union(a_kept.begin(), a_kept.end(), b_kept.begin(), b_kept.end(),
+                 std::back_inserter(*wd));
+}
+
+}  // namespace
+
 VrpDiff Diff(const VrpSet& from, const VrpSet& to) {
   VrpDiff diff;
-  std::set_difference(to.vrps().begin(), to.vrps().end(), from.vrps().begin(), from.vrps().end(),
-                      std::back_inserter(diff.announced));
-  std::set_difference(from.vrps().begin(), from.vrps().end(), to.vrps().begin(), to.vrps().end(),
-                      std::back_inserter(diff.withdrawn));
+  SetDiff(from.vrps(), to.vrps(), &diff.announced, &diff.withdrawn);
+  // Records sorted by customer are sorted as whole records too.
+  SetDiff(from.aspas(), to.aspas(), &diff.aspa_announced, &diff.aspa_withdrawn);
   return diff;
 }
 
 VrpDiff Compose(const VrpDiff& a, const VrpDiff& b) {
-  // A record announced by `a` and withdrawn by `b` was never there at s0 and
-  // is gone at s2; one withdrawn by `a` and announced again by `b` was there
-  // at both ends. Everything else carries through.
   VrpDiff out;
-  std::vector<Vrp> a_ann_kept, b_ann_kept;
-  std::set_difference(a.announced.begin(), a.announced.end(), b.withdrawn.begin(),
-                      b.withdrawn.end(), std::back_inserter(a_ann_kept));
-  std::set_difference(b.announced.begin(), b.announced.end(), a.withdrawn.begin(),
-                      a.withdrawn.end(), std::back_inserter(b_ann_kept));
-  std::set_union(a_ann_kept.begin(), a_ann_kept.end(), b_ann_kept.begin(), b_ann_kept.end(),
-                 std::back_inserter(out.announced));
-  std::vector<Vrp> a_wd_kept, b_wd_kept;
-  std::set_difference(a.withdrawn.begin(), a.withdrawn.end(), b.announced.begin(),
-                      b.announced.end(), std::back_inserter(a_wd_kept));
-  std::set_difference(b.withdrawn.begin(), b.withdrawn.end(), a.announced.begin(),
-                      a.announced.end(), std::back_inserter(b_wd_kept));
-  std::set_union(a_wd_kept.begin(), a_wd_kept.end(), b_wd_kept.begin(), b_wd_kept.end(),
-                 std::back_inserter(out.withdrawn));
+  ComposeSets(a.announced, a.withdrawn, b.announced, b.withdrawn, &out.announced, &out.withdrawn);
+  ComposeSets(a.aspa_announced, a.aspa_withdrawn, b.aspa_announced, b.aspa_withdrawn,
+              &out.aspa_announced, &out.aspa_withdrawn);
   return out;
 }
 

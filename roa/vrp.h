@@ -31,30 +31,56 @@ struct Vrp {
   std::string ToString() const;
 };
 
+// An ASPA record (draft-ietf-sidrops-aspa-profile): the providers a customer
+// AS authorises. Records are whole units: a changed provider set is the old
+// record withdrawn and the new one announced.
+struct Aspa {
+  uint32_t customer = 0;
+  std::vector<uint32_t> providers;  // sorted, unique
+
+  friend auto operator<=>(const Aspa&, const Aspa&) = default;
+  friend bool operator==(const Aspa&, const Aspa&) = default;
+  // "AS64496 => AS64497, AS64498"
+  std::string ToString() const;
+};
+
 struct VrpDiff {
-  std::vector<Vrp> announced;  // sorted
-  std::vector<Vrp> withdrawn;  // sorted
-  bool empty() const { return announced.empty() && withdrawn.empty(); }
-  size_t size() const { return announced.size() + withdrawn.size(); }
+  std::vector<Vrp> announced;        // sorted
+  std::vector<Vrp> withdrawn;        // sorted
+  std::vector<Aspa> aspa_announced;  // sorted
+  std::vector<Aspa> aspa_withdrawn;  // sorted
+  bool empty() const {
+    return announced.empty() && withdrawn.empty() && aspa_announced.empty() &&
+           aspa_withdrawn.empty();
+  }
+  size_t size() const {
+    return announced.size() + withdrawn.size() + aspa_announced.size() + aspa_withdrawn.size();
+  }
   friend bool operator==(const VrpDiff&, const VrpDiff&) = default;
 };
 
 class VrpSet {
  public:
   VrpSet() = default;
-  // Sorts and removes duplicates.
-  explicit VrpSet(std::vector<Vrp> vrps);
+  // Sorts and removes duplicates. ASPA records of the same customer are
+  // merged (the union of their providers).
+  explicit VrpSet(std::vector<Vrp> vrps, std::vector<Aspa> aspas = {});
 
   const std::vector<Vrp>& vrps() const { return vrps_; }
   size_t size() const { return vrps_.size(); }
   size_t ipv4_count() const { return ipv4_count_; }
   size_t ipv6_count() const { return vrps_.size() - ipv4_count_; }
   bool Contains(const Vrp& vrp) const;
+  // By customer.
+  const std::vector<Aspa>& aspas() const { return aspas_; }
 
-  friend bool operator==(const VrpSet& a, const VrpSet& b) { return a.vrps_ == b.vrps_; }
+  friend bool operator==(const VrpSet& a, const VrpSet& b) {
+    return a.vrps_ == b.vrps_ && a.aspas_ == b.aspas_;
+  }
 
  private:
   std::vector<Vrp> vrps_;
+  std::vector<Aspa> aspas_;
   size_t ipv4_count_ = 0;
 };
 

@@ -58,7 +58,20 @@ std::string FormatVrps(const VrpSet& set, OutputFormat format, const FormatOptio
                         "\", \"maxLength\": ", v.max_length, ", \"asn\": \"AS", v.asn, "\"}");
         first = false;
       }
-      out += first ? "]\n}\n" : "\n  ]\n}\n";
+      out += first ? "]" : "\n  ]";
+      if (!set.aspas().empty()) {
+        out += ",\n  \"aspas\": [";
+        for (size_t i = 0; i < set.aspas().size(); ++i) {
+          const Aspa& a = set.aspas()[i];
+          absl::StrAppend(&out, i ? ",\n" : "\n", "    {\"customer_asid\": ", a.customer,
+                          ", \"providers\": [");
+          for (size_t k = 0; k < a.providers.size(); ++k)
+            absl::StrAppend(&out, k ? ", " : "", a.providers[k]);
+          out += "]}";
+        }
+        out += "\n  ]";
+      }
+      out += "\n}\n";
       break;
     }
     case OutputFormat::kBird2:
@@ -97,10 +110,15 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
     return Number(v > 0x7fffffffffffffffULL ? -1 : static_cast<int64_t>(v));
   }
   bool number_float(number_float_t, const string_t&) override {
-    if (InRoa()) return Fail("a number in a roa entry is not an integer");
+    if (InRoa() || InAspa()) return Fail("a number in a roa or aspa entry is not an integer");
     return true;
   }
   bool string(string_t& v) override {
+    if (InAspa() || InProviders()) {
+      uint32_t asn = 0;
+      if (!ParseAsn(v, &asn)) return FailAspa(absl::StrCat("'", v, "' is not an AS number"));
+      return AspaNumber(asn);
+    }
     if (!InRoa()) return true;
     if (key_ == "prefix") {
       prefix_ = v;
@@ -123,6 +141,10 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
       max_length_ = -1;
       has_asn_ = false;
     }
+    if (depth_ == 3 && in_aspas_) {
+      aspa_ = Aspa{};
+      has_customer_ = false;
+    }
     return true;
   }
   bool key(string_t& k) override {
@@ -135,16 +157,25 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
       if (!FinishRoa()) return false;
       ++index_;
     }
+    if (depth_ == 3 && in_aspas_) {
+      if (!has_customer_) return FailAspa("no customer_asid");
+      if (aspa_.providers.empty()) return FailAspa("no providers");
+      aspas.push_back(std::move(aspa_));
+      ++aspa_index_;
+    }
     --depth_;
     return true;
   }
   bool start_array(std::size_t) override {
     ++depth_;
     if (depth_ == 2 && top_key_ == "roas") in_roas_ = roas_present_ = true;
+    if (depth_ == 2 && top_key_ == "aspas") in_aspas_ = true;
+    if (depth_ == 4 && in_aspas_ && key_ == "providers") in_providers_ = true;
     return true;
   }
   bool end_array() override {
-    if (depth_ == 2) in_roas_ = false;
+    if (depth_ == 2) in_roas_ = in_aspas_ = false;
+    if (depth_ == 4) in_providers_ = false;
     --depth_;
     return true;
   }
@@ -154,11 +185,30 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
     return false;
   }
   bool roas_present() const { return roas_present_; }
+  std::vector<Aspa> aspas;
 
  private:
   bool InRoa() const { return in_roas_ && depth_ == 3; }
+  bool InAspa() const { return in_aspas_ && depth_ == 3 && key_ == "customer_asid"; }
+  bool InProviders() const { return in_providers_ && depth_ == 4; }
+  bool AspaNumber(int64_t v) {
+    if (v < 0 || v > 0xffffffffLL)
+      return FailAspa(absl::StrCat("AS number ", v, " is out of range"));
+    if (InProviders()) {
+      aspa_.providers.push_back(static_cast<uint32_t>(v));
+    } else {
+      aspa_.customer = static_cast<uint32_t>(v);
+      has_customer_ = true;
+    }
+    return true;
+  }
+  bool FailAspa(std::string why) {
+    error = absl::StrCat("aspas[", aspa_index_, "]: ", why);
+    return false;
+  }
   bool Scalar() { return true; }
   bool Number(int64_t v) {
+    if (InAspa() || InProviders()) return AspaNumber(v);
     if (!InRoa()) return true;
     if (key_ == "maxLength") {
       if (v < 0 || v > 128) return Fail(absl::StrCat("maxLength ", v, " is out of range"));
@@ -190,6 +240,9 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
   int depth_ = 0;
   bool in_roas_ = false;
   bool roas_present_ = false;
+  bool in_aspas_ = false, in_providers_ = false, has_customer_ = false;
+  Aspa aspa_;
+  size_t aspa_index_ = 0;
   std::string top_key_, key_;
   size_t index_ = 0;
   std::string prefix_;
@@ -275,7 +328,7 @@ absl::StatusOr<VrpSet> ReadVrpJsonFile(const std::string& path) {
   }
   if (!sax.roas_present())
     return absl::InvalidArgumentError(absl::StrCat(path, ": no \"roas\" array"));
-  return VrpSet(std::move(sax.vrps));
+  return VrpSet(std::move(sax.vrps), std::move(sax.aspas));
 }
 
 absl::StatusOr<VrpSet> ParseVrpJson(absl::string_view text) {
@@ -285,7 +338,7 @@ absl::StatusOr<VrpSet> ParseVrpJson(absl::string_view text) {
     return absl::InvalidArgumentError(sax.error.empty() ? "invalid JSON" : sax.error);
   }
   if (!sax.roas_present()) return absl::InvalidArgumentError("no \"roas\" array");
-  return VrpSet(std::move(sax.vrps));
+  return VrpSet(std::move(sax.vrps), std::move(sax.aspas));
 }
 
 }  // namespace rtr42::roa

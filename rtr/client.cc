@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -217,8 +218,10 @@ absl::StatusOr<RtrClient::SyncResult> RtrClient::Query(bool reset, bool record_d
 
   SyncResult result;
   absl::btree_set<roa::Vrp> next;
+  absl::btree_map<uint32_t, std::vector<uint32_t>> next_aspas;
   bool in_response = false;
   absl::btree_set<roa::Vrp>* target = &vrps_;
+  absl::btree_map<uint32_t, std::vector<uint32_t>>* aspa_target = &aspas_;
   while (true) {
     absl::StatusOr<Pdu> read = ReadPdu(options_.timeout);
     if (!read.ok()) return read.status();
@@ -264,7 +267,10 @@ absl::StatusOr<RtrClient::SyncResult> RtrClient::Query(bool reset, bool record_d
           return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "session id changed");
         }
         in_response = true;
-        if (reset) target = &next;
+        if (reset) {
+          target = &next;
+          aspa_target = &next_aspas;
+        }
         continue;
       case PduType::kIpv4Prefix:
       case PduType::kIpv6Prefix: {
@@ -286,6 +292,38 @@ absl::StatusOr<RtrClient::SyncResult> RtrClient::Query(bool reset, bool record_d
         }
         continue;
       }
+      case PduType::kAspa: {
+        if (!in_response)
+          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "ASPA outside a response");
+        const roa::Aspa& aspa = pdu.aspa;
+        if (!std::is_sorted(aspa.providers.begin(), aspa.providers.end()) ||
+            std::adjacent_find(aspa.providers.begin(), aspa.providers.end()) !=
+                aspa.providers.end()) {
+          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_,
+                        absl::StrCat("providers not in increasing order: ", aspa.ToString()));
+        }
+        if (pdu.announce) {
+          auto [it, inserted] = aspa_target->try_emplace(aspa.customer, aspa.providers);
+          if (!inserted) {
+            // A replacement: the old record leaves, the new one comes.
+            if (record_diff) result.diff.aspa_withdrawn.push_back({it->first, it->second});
+            it->second = aspa.providers;
+            ++result.withdrawn;
+          }
+          ++result.announced;
+          if (record_diff) result.diff.aspa_announced.push_back(aspa);
+        } else {
+          auto it = aspa_target->find(aspa.customer);
+          if (reset || it == aspa_target->end()) {
+            return Reject(ErrorCode::kWithdrawalOfUnknownRecord, last_pdu_bytes_,
+                          absl::StrCat("ASPA of AS", aspa.customer));
+          }
+          if (record_diff) result.diff.aspa_withdrawn.push_back({it->first, it->second});
+          aspa_target->erase(it);
+          ++result.withdrawn;
+        }
+        continue;
+      }
       case PduType::kRouterKey:
         if (!in_response)
           return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "key outside a response");
@@ -293,7 +331,10 @@ absl::StatusOr<RtrClient::SyncResult> RtrClient::Query(bool reset, bool record_d
       case PduType::kEndOfData:
         if (!in_response)
           return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "End of Data outside a response");
-        if (reset) vrps_ = std::move(next);
+        if (reset) {
+          vrps_ = std::move(next);
+          aspas_ = std::move(next_aspas);
+        }
         have_session_ = true;
         session_id_ = pdu.session_id;
         serial_ = pdu.serial;
@@ -310,7 +351,10 @@ absl::StatusOr<RtrClient::SyncResult> RtrClient::Query(bool reset, bool record_d
 }
 
 roa::VrpSet RtrClient::set() const {
-  return roa::VrpSet(std::vector<roa::Vrp>(vrps_.begin(), vrps_.end()));
+  std::vector<roa::Aspa> aspas;
+  aspas.reserve(aspas_.size());
+  for (const auto& [customer, providers] : aspas_) aspas.push_back({customer, providers});
+  return roa::VrpSet(std::vector<roa::Vrp>(vrps_.begin(), vrps_.end()), std::move(aspas));
 }
 
 }  // namespace rtr42::rtr

@@ -5,6 +5,8 @@
 // strict routers do: a duplicate announcement, a withdrawal of an unknown
 // record, a PDU of the wrong version or type, or a PDU out of place is an
 // error (and the client sends the matching Error Report before giving up).
+// ASPA records (version 2) are kept per customer: an announcement replaces
+// the customer's record, a withdrawal of a customer not held is an error.
 #ifndef RTR42_RTR_CLIENT_H_
 #define RTR42_RTR_CLIENT_H_
 
@@ -13,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -60,8 +63,10 @@ class RtrClient {
   uint16_t session_id() const { return session_id_; }
   uint32_t serial() const { return serial_; }
   const std::optional<Timers>& timers() const { return timers_; }
+  // The prefixes and, from version 2 on, the ASPA records held.
   roa::VrpSet set() const;
   size_t size() const { return vrps_.size(); }
+  size_t aspa_count() const { return aspas_.size(); }
 
   // Low level, for wire tests.
   absl::Status SendBytes(const std::string& bytes);
@@ -90,6 +95,8 @@ class RtrClient {
   uint32_t serial_ = 0;
   std::optional<Timers> timers_;
   absl::btree_set<roa::Vrp> vrps_;
+  // Customer ASN to its providers (version 2).
+  absl::btree_map<uint32_t, std::vector<uint32_t>> aspas_;
 };
 
 // Splits "host:port" / "[v6]:port".

@@ -35,6 +35,11 @@ std::string EncodeDiff(uint8_t version, const roa::VrpDiff& diff) {
   out.reserve(diff.size() * 24);
   for (const roa::Vrp& v : diff.withdrawn) AppendPrefix(&out, version, false, v);
   for (const roa::Vrp& v : diff.announced) AppendPrefix(&out, version, true, v);
+  if (version >= 2) {
+    // A changed record is its old form withdrawn, then the new announced.
+    for (const roa::Aspa& a : diff.aspa_withdrawn) AppendAspa(&out, version, false, a);
+    for (const roa::Aspa& a : diff.aspa_announced) AppendAspa(&out, version, true, a);
+  }
   return out;
 }
 
@@ -60,6 +65,9 @@ Response EncodedUpdate::FullResponse(uint8_t version) const {
     const auto& vrps = update_->set().vrps();
     out.reserve(update_->set().ipv4_count() * 20 + update_->set().ipv6_count() * 32);
     for (const roa::Vrp& v : vrps) AppendPrefix(&out, version, true, v);
+    if (version >= 2) {
+      for (const roa::Aspa& a : update_->set().aspas()) AppendAspa(&out, version, true, a);
+    }
     pv.full = Make(std::move(out));
   });
   return Response{cache_response_[version], pv.full, end_of_data_[version]};
@@ -80,7 +88,7 @@ std::optional<Response> EncodedUpdate::DiffResponse(uint8_t version, uint32_t se
     std::optional<roa::VrpDiff> diff = update_->DiffFrom(serial);
     if (!diff) return std::nullopt;
     body = Make(EncodeDiff(version, *diff));
-    count = diff->size();
+    count = version >= 2 ? diff->size() : diff->announced.size() + diff->withdrawn.size();
     std::lock_guard lock(pv.diffs_mutex);
     if (pv.diffs.size() >= kMaxCachedDiffs) pv.diffs.erase(pv.diffs.begin());
     pv.diffs.emplace(serial, std::make_pair(body, count));

@@ -49,8 +49,10 @@ class EncodedUpdate {
                                        size_t* pdus = nullptr) const;
   const Buffer& SerialNotify(uint8_t version) const { return notify_[version]; }
 
-  // Number of prefix PDUs in the full set.
-  size_t size() const { return update_->set().size(); }
+  // Number of payload PDUs in the full set for `version` (ASPA from 2 on).
+  size_t size(uint8_t version = 1) const {
+    return update_->set().size() + (version >= 2 ? update_->set().aspas().size() : 0);
+  }
 
  private:
   struct PerVersion {
@@ -70,7 +72,8 @@ class EncodedUpdate {
 // A Cache Reset PDU of `version`, shared.
 const Buffer& CacheResetPdu(uint8_t version);
 
-// Encodes `diff` (withdrawals first) as prefix PDUs.
+// Encodes `diff` (withdrawals first) as prefix PDUs, and from version 2 on
+// ASPA PDUs.
 std::string EncodeDiff(uint8_t version, const roa::VrpDiff& diff);
 
 }  // namespace rtr42::rtr

@@ -52,6 +52,8 @@ int FixedLength(uint8_t version, uint8_t type) {
       return version == 0 ? -1 : 0;
     case PduType::kErrorReport:
       return 0;
+    case PduType::kAspa:
+      return version < 2 ? -1 : 0;
   }
   return -1;
 }
@@ -84,6 +86,8 @@ const char* PduTypeName(PduType type) {
       return "Router Key";
     case PduType::kErrorReport:
       return "Error Report";
+    case PduType::kAspa:
+      return "ASPA";
   }
   return "unknown PDU";
 }
@@ -172,6 +176,17 @@ void AppendCacheReset(std::string* out, uint8_t version) {
   Header(out, version, PduType::kCacheReset, 0, 8);
 }
 
+void AppendAspa(std::string* out, uint8_t version, bool announce, const roa::Aspa& aspa) {
+  size_t providers = announce ? std::min<size_t>(aspa.providers.size(), 65535) : 0;
+  Put8(out, version);
+  Put8(out, static_cast<uint8_t>(PduType::kAspa));
+  Put8(out, announce ? 1 : 0);
+  Put8(out, 0);
+  Put32(out, static_cast<uint32_t>(12 + 4 * providers));
+  Put32(out, aspa.customer);
+  for (size_t i = 0; i < providers; ++i) Put32(out, aspa.providers[i]);
+}
+
 void AppendErrorReport(std::string* out, uint8_t version, ErrorCode code,
                        absl::string_view erroneous_pdu, absl::string_view text) {
   constexpr size_t kFixed = kHeaderSize + 4 + 4;
@@ -205,7 +220,8 @@ std::variant<size_t, DecodeError> FramePdu(absl::string_view buffer) {
         ErrorCode::kUnsupportedPduType,
         absl::StrCat("PDU type ", type, " is not part of protocol version ", version)};
   }
-  if (length < kHeaderSize || length > kMaxPduSize) {
+  size_t max = static_cast<PduType>(type) == PduType::kAspa ? kMaxAspaPduSize : kMaxPduSize;
+  if (length < kHeaderSize || length > max) {
     return Corrupt(absl::StrCat(PduTypeName(PduType(type)), " with length ", length));
   }
   if (fixed > 0 && length != static_cast<uint32_t>(fixed)) {
@@ -272,6 +288,19 @@ std::variant<Pdu, DecodeError> DecodePdu(absl::string_view bytes) {
       pdu.ski.assign(p + 8, 20);
       pdu.router_key_asn = Get32(p + 28);
       pdu.spki.assign(p + 32, bytes.size() - 32);
+      break;
+    }
+    case PduType::kAspa: {
+      if (bytes.size() < 12 || (bytes.size() - 12) % 4 != 0)
+        return Corrupt("ASPA PDU with a bad length");
+      uint8_t flags = uint8_t(p[2]);
+      if (flags > 1) return Corrupt(absl::StrCat("ASPA PDU with flags ", flags));
+      pdu.announce = flags & 1;
+      pdu.aspa.customer = Get32(p + 8);
+      for (size_t pos = 12; pos < bytes.size(); pos += 4)
+        pdu.aspa.providers.push_back(Get32(p + pos));
+      if (pdu.announce && pdu.aspa.providers.empty())
+        return Corrupt("ASPA announcement without providers");
       break;
     }
     case PduType::kErrorReport: {

@@ -1,4 +1,6 @@
-// The RTR PDU layer: RFC 6810 (version 0) and RFC 8210 (version 1).
+// The RTR PDU layer: RFC 6810 (version 0), RFC 8210 (version 1) and
+// draft-ietf-sidrops-8210bis (version 2, with ASPA PDUs in the layout without
+// an AFI field: flags, zero, length, customer ASN, provider ASNs).
 //
 // Pure functions over bytes, no I/O. Encoders append one PDU to a string.
 // FramePdu() finds where the first PDU in a buffer ends and checks its header
@@ -21,9 +23,11 @@
 
 namespace rtr42::rtr {
 
-inline constexpr uint8_t kMaxVersion = 1;
+inline constexpr uint8_t kMaxVersion = 2;
 inline constexpr size_t kHeaderSize = 8;
 inline constexpr size_t kMaxPduSize = 848;
+// An ASPA PDU grows with its providers (at most 65535 of them).
+inline constexpr size_t kMaxAspaPduSize = 12 + 4 * 65535;
 
 enum class PduType : uint8_t {
   kSerialNotify = 0,
@@ -36,6 +40,7 @@ enum class PduType : uint8_t {
   kCacheReset = 8,
   kRouterKey = 9,  // version 1 only
   kErrorReport = 10,
+  kAspa = 11,  // version 2 only
 };
 
 enum class ErrorCode : uint16_t {
@@ -72,6 +77,8 @@ void AppendPrefix(std::string* out, uint8_t version, bool announce, const roa::V
 void AppendEndOfData(std::string* out, uint8_t version, uint16_t session_id, uint32_t serial,
                      const Timers& timers);
 void AppendCacheReset(std::string* out, uint8_t version);
+// A withdrawal carries no providers.
+void AppendAspa(std::string* out, uint8_t version, bool announce, const roa::Aspa& aspa);
 // The erroneous PDU and the text are cut so the whole PDU fits kMaxPduSize.
 void AppendErrorReport(std::string* out, uint8_t version, ErrorCode code,
                        absl::string_view erroneous_pdu, absl::string_view text);
@@ -89,7 +96,8 @@ struct Pdu {
   uint32_t serial = 0;      // Serial Notify/Query, End of Data
   bool has_timers = false;  // End of Data, version 1
   Timers timers;
-  bool announce = false;  // prefix and router key PDUs
+  bool announce = false;  // prefix, router key and ASPA PDUs
+  roa::Aspa aspa;         // ASPA PDUs
   roa::Vrp vrp;           // prefix PDUs
   // Error Report
   ErrorCode error_code = ErrorCode::kCorruptData;

@@ -110,7 +110,7 @@ SessionLogic::Action SessionLogic::Next(const EncodedUpdate* current) {
       }
       if (pdu.type == PduType::kResetQuery) {
         action.send = current->FullResponse(v);
-        action.pdus = current->size() + 2;
+        action.pdus = current->size(v) + 2;
         action.query = Action::Query::kReset;
       } else if (pdu.session_id != current->session_id()) {
         if (told_session_id_) {
@@ -154,6 +154,7 @@ SessionLogic::Action SessionLogic::Next(const EncodedUpdate* current) {
     case PduType::kEndOfData:
     case PduType::kCacheReset:
     case PduType::kRouterKey:
+    case PduType::kAspa:
       return Fail(ErrorCode::kInvalidRequest, bytes,
                   absl::StrCat(PduTypeName(pdu.type), " is not something a router sends"), v);
   }

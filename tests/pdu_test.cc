@@ -110,7 +110,7 @@ TEST(PduTest, FramingNeedsWholePdus) {
 }
 
 TEST(PduTest, HeaderErrorsGetTheRfcCodes) {
-  EXPECT_EQ(FrameError(Bytes({2, 2, 0, 0, 0, 0, 0, 8})), ErrorCode::kUnsupportedProtocolVersion);
+  EXPECT_EQ(FrameError(Bytes({3, 2, 0, 0, 0, 0, 0, 8})), ErrorCode::kUnsupportedProtocolVersion);
   EXPECT_EQ(FrameError(Bytes({1, 5, 0, 0, 0, 0, 0, 8})), ErrorCode::kUnsupportedPduType);
   EXPECT_EQ(FrameError(Bytes({1, 11, 0, 0, 0, 0, 0, 8})), ErrorCode::kUnsupportedPduType);
   EXPECT_EQ(FrameError(Bytes({0, 9, 0, 0, 0, 0, 0, 40})), ErrorCode::kUnsupportedPduType);
@@ -119,6 +119,42 @@ TEST(PduTest, HeaderErrorsGetTheRfcCodes) {
   EXPECT_EQ(FrameError(Bytes({1, 10, 0, 0, 0, 0, 3, 0x51})), ErrorCode::kCorruptData);  // 849
   EXPECT_EQ(FrameError(Bytes({1, 10, 0, 0, 0xff, 0xff, 0xff, 0xff})), ErrorCode::kCorruptData);
   EXPECT_EQ(FrameError(Bytes({0, 7, 0, 0, 0, 0, 0, 24})), ErrorCode::kCorruptData);  // v0 EOD is 12
+  // ASPA is a version 2 PDU only; it may be longer than 848 bytes.
+  EXPECT_EQ(FrameError(Bytes({0, 11, 0, 0, 0, 0, 0, 16})), ErrorCode::kUnsupportedPduType);
+  EXPECT_EQ(std::get<size_t>(FramePdu(Bytes({2, 11, 1, 0, 0, 0, 4, 0}) + std::string(1016, 0))),
+            1024u);
+  EXPECT_EQ(FrameError(Bytes({2, 11, 1, 0, 0, 4, 0, 0x10})), ErrorCode::kCorruptData);
+}
+
+// Vectors written from draft-ietf-sidrops-8210bis section 5.12: version 2,
+// type 11, flags (bit 0: announce), zero, length, customer, providers.
+TEST(PduTest, AspaVectors) {
+  roa::Aspa aspa{64496, {64497, 4242420000}};
+  std::string s;
+  AppendAspa(&s, 2, true, aspa);
+  EXPECT_EQ(s, Bytes({2,    11,   1, 0, 0,    0,    0,    20,   0,    0,
+                      0xfb, 0xf0, 0, 0, 0xfb, 0xf1, 0xfc, 0xde, 0x31, 0x20}));
+  auto pdu = DecodePdu(s);
+  ASSERT_TRUE(std::holds_alternative<Pdu>(pdu));
+  EXPECT_EQ(std::get<Pdu>(pdu).type, PduType::kAspa);
+  EXPECT_TRUE(std::get<Pdu>(pdu).announce);
+  EXPECT_EQ(std::get<Pdu>(pdu).aspa, aspa);
+  // A withdrawal names the customer only.
+  s.clear();
+  AppendAspa(&s, 2, false, aspa);
+  EXPECT_EQ(s, Bytes({2, 11, 0, 0, 0, 0, 0, 12, 0, 0, 0xfb, 0xf0}));
+  pdu = DecodePdu(s);
+  ASSERT_TRUE(std::holds_alternative<Pdu>(pdu));
+  EXPECT_FALSE(std::get<Pdu>(pdu).announce);
+  EXPECT_EQ(std::get<Pdu>(pdu).aspa, (roa::Aspa{64496, {}}));
+  // Unknown flags, an announcement without providers, a ragged length.
+  for (const std::string& bad : {Bytes({2, 11, 3, 0, 0, 0, 0, 16, 0, 0, 0, 1, 0, 0, 0, 2}),
+                                 Bytes({2, 11, 1, 0, 0, 0, 0, 12, 0, 0, 0, 1}),
+                                 Bytes({2, 11, 1, 0, 0, 0, 0, 14, 0, 0, 0, 1, 0, 0})}) {
+    auto bad_pdu = DecodePdu(bad);
+    ASSERT_TRUE(std::holds_alternative<DecodeError>(bad_pdu));
+    EXPECT_EQ(std::get<DecodeError>(bad_pdu).code, ErrorCode::kCorruptData);
+  }
 }
 
 TEST(PduTest, BodyErrorsAreCorruptData) {

@@ -100,8 +100,8 @@ TEST_F(ServerTest, Version0Session) {
   EXPECT_EQ(client->size(), 1u);
 }
 
-TEST_F(ServerTest, VersionTwoRouterFallsBack) {
-  StartServer();
+TEST_F(ServerTest, VersionTwoRouterFallsBackWhereOnlyOneIsOffered) {
+  StartServer({.max_version = 1});
   Publish({V("172.20.0.0/24", 28, 1)});
   RtrClient::Options o{.host = "127.0.0.1", .port = port_, .version = 2};
   auto client = RtrClient::Connect(o);
@@ -110,6 +110,39 @@ TEST_F(ServerTest, VersionTwoRouterFallsBack) {
   ASSERT_TRUE(sync.ok()) << sync.status();
   EXPECT_EQ((*client)->version(), 1);
   EXPECT_EQ((*client)->size(), 1u);
+}
+
+TEST_F(ServerTest, Version2ClientFollowsAspaRecordsAcrossUpdates) {
+  StartServer();
+  auto publish = [&](std::vector<roa::Aspa> aspas) {
+    server_->Publish(
+        history_.Commit(std::make_shared<const roa::VrpSet>(
+                            std::vector<roa::Vrp>{V("172.20.0.0/24", 28, 1)}, std::move(aspas)),
+                        ""));
+  };
+  publish({{64496, {64497}}, {64500, {64501}}});
+  auto v2 = Client(2);
+  auto v1 = Client(1);
+  ASSERT_TRUE(v2->Reset().ok());
+  ASSERT_TRUE(v1->Reset().ok());
+  EXPECT_EQ(v2->version(), 2);
+  EXPECT_EQ(v2->aspa_count(), 2u);
+  EXPECT_EQ(v1->aspa_count(), 0u);
+  publish({{64496, {64497, 64498}}, {64510, {64511}}});
+  ASSERT_TRUE(*v2->WaitForNotify(absl::Seconds(5)));
+  auto sync = v2->Refresh(/*record_diff=*/true);
+  ASSERT_TRUE(sync.ok()) << sync.status();
+  EXPECT_FALSE(sync->reset);
+  roa::VrpSet want(std::vector<roa::Vrp>{V("172.20.0.0/24", 28, 1)},
+                   {{64496, {64497, 64498}}, {64510, {64511}}});
+  EXPECT_EQ(v2->set(), want);
+  EXPECT_EQ(sync->diff.aspa_withdrawn.size(), 2u);
+  EXPECT_EQ(sync->diff.aspa_announced.size(), 2u);
+  ASSERT_TRUE(*v1->WaitForNotify(absl::Seconds(5)));
+  sync = v1->Refresh(true);
+  ASSERT_TRUE(sync.ok()) << sync.status();
+  EXPECT_TRUE(sync->diff.empty());
+  EXPECT_TRUE(v1->set().aspas().empty());
 }
 
 TEST_F(ServerTest, ForeignSessionIdGetsCacheResetThenTheFullSet) {

@@ -140,9 +140,9 @@ TEST_F(SessionLogicTest, NoDataAvailableBeforeAFirstSet) {
 }
 
 TEST_F(SessionLogicTest, HigherVersionGetsUnsupportedWithOurHighestAndMayRetry) {
-  std::string v2 = ResetQuery(1);
-  v2[0] = 2;
-  Pdu e = ExpectError(Send(v2), ErrorCode::kUnsupportedProtocolVersion, /*closes=*/false);
+  std::string v3 = ResetQuery(1);
+  v3[0] = 3;
+  Pdu e = ExpectError(Send(v3), ErrorCode::kUnsupportedProtocolVersion, /*closes=*/false);
   EXPECT_EQ(e.version, kMaxVersion);
   EXPECT_FALSE(logic_.version().has_value());
   // The router falls back on the same connection.
@@ -152,11 +152,11 @@ TEST_F(SessionLogicTest, HigherVersionGetsUnsupportedWithOurHighestAndMayRetry) 
 }
 
 TEST_F(SessionLogicTest, UnsupportedVersionPduArrivingInPiecesIsSkippedWhole) {
-  std::string v2 = SerialQuery(1, 1, 1);
-  v2[0] = 2;
-  logic_.Receive(v2.substr(0, 9));
+  std::string v3 = SerialQuery(1, 1, 1);
+  v3[0] = 3;
+  logic_.Receive(v3.substr(0, 9));
   ExpectError(logic_.Next(current_.get()), ErrorCode::kUnsupportedProtocolVersion, false);
-  logic_.Receive(v2.substr(9) + ResetQuery(1));
+  logic_.Receive(v3.substr(9) + ResetQuery(1));
   EXPECT_EQ(Pdus(Join(logic_.Next(current_.get()).send)).size(), 4u);
 }
 
@@ -251,6 +251,88 @@ TEST_F(SessionLogicTest, NotifyOnlyAfterTheRouterHasDataAndOnlyForNewSerials) {
   EXPECT_TRUE(logic_.WantsNotify(*current_));
   logic_.MarkNotified(current_->serial());
   EXPECT_FALSE(logic_.WantsNotify(*current_));
+}
+
+// ASPA (version 2): serial 1 has AS64496 and AS64500; serial 2 changes the
+// providers of AS64496, drops AS64500 and adds AS64510; the prefixes stay.
+class AspaSessionTest : public ::testing::Test {
+ protected:
+  AspaSessionTest() : history_(4242) {
+    Publish({{64496, {64497}}, {64500, {64501, 64502}}});
+    Publish({{64496, {64497, 64498}}, {64510, {64511}}});
+  }
+  void Publish(std::vector<roa::Aspa> aspas) {
+    auto set = std::make_shared<const roa::VrpSet>(std::vector<roa::Vrp>{V("172.20.0.0/24", 28, 1)},
+                                                   std::move(aspas));
+    current_ = std::make_shared<EncodedUpdate>(history_.Commit(set, ""), Timers{});
+  }
+  std::vector<Pdu> Send(const std::string& bytes, size_t* count = nullptr) {
+    logic_.Receive(bytes);
+    SessionLogic::Action a = logic_.Next(current_.get());
+    if (count) *count = a.pdus;
+    return Pdus(Join(a.send));
+  }
+  roa::History history_;
+  std::shared_ptr<EncodedUpdate> current_;
+  SessionLogic logic_;
+};
+
+TEST_F(AspaSessionTest, Version2ResetCarriesAspaAfterThePrefixes) {
+  size_t count = 0;
+  std::vector<Pdu> pdus = Send(ResetQuery(2), &count);
+  ASSERT_EQ(pdus.size(), 5u);
+  EXPECT_EQ(count, 5u);
+  EXPECT_EQ(pdus[1].type, PduType::kIpv4Prefix);
+  EXPECT_EQ(pdus[2].type, PduType::kAspa);
+  EXPECT_EQ(pdus[2].aspa, (roa::Aspa{64496, {64497, 64498}}));
+  EXPECT_TRUE(pdus[2].announce);
+  EXPECT_EQ(pdus[3].aspa, (roa::Aspa{64510, {64511}}));
+  for (const Pdu& p : pdus) EXPECT_EQ(p.version, 2);
+}
+
+TEST_F(AspaSessionTest, Version2DiffWithdrawsAndAnnouncesWholeRecords) {
+  std::vector<Pdu> pdus = Send(SerialQuery(2, 4242, 1));
+  ASSERT_EQ(pdus.size(), 6u);
+  // Withdrawals (customer only) first, then the new records.
+  EXPECT_FALSE(pdus[1].announce);
+  EXPECT_EQ(pdus[1].aspa.customer, 64496u);
+  EXPECT_FALSE(pdus[2].announce);
+  EXPECT_EQ(pdus[2].aspa.customer, 64500u);
+  EXPECT_TRUE(pdus[3].announce);
+  EXPECT_EQ(pdus[3].aspa, (roa::Aspa{64496, {64497, 64498}}));
+  EXPECT_EQ(pdus[4].aspa, (roa::Aspa{64510, {64511}}));
+  EXPECT_EQ(pdus[5].type, PduType::kEndOfData);
+}
+
+TEST_F(AspaSessionTest, Version1And0SessionsNeverSeeAspa) {
+  for (uint8_t v : {0, 1}) {
+    SessionLogic logic;
+    logic.Receive(ResetQuery(v));
+    std::vector<Pdu> pdus = Pdus(Join(logic.Next(current_.get()).send));
+    ASSERT_EQ(pdus.size(), 3u) << int(v);
+    for (const Pdu& p : pdus) EXPECT_NE(p.type, PduType::kAspa);
+    SessionLogic serial;
+    serial.Receive(SerialQuery(v, 4242, 1));
+    SessionLogic::Action a = serial.Next(current_.get());
+    EXPECT_EQ(Pdus(Join(a.send)).size(), 2u) << "an ASPA-only change is empty below v2";
+    EXPECT_EQ(a.pdus, 2u);
+  }
+}
+
+TEST_F(AspaSessionTest, AspaFromARouterIsInvalidRequest) {
+  std::string aspa;
+  AppendAspa(&aspa, 2, true, {64496, {64497}});
+  logic_.Receive(aspa);
+  std::vector<Pdu> pdus = Pdus(Join(logic_.Next(current_.get()).send));
+  ASSERT_EQ(pdus.size(), 1u);
+  EXPECT_EQ(pdus[0].error_code, ErrorCode::kInvalidRequest);
+  // Type 11 in a version 1 PDU is not part of that version.
+  SessionLogic v1;
+  aspa[0] = 1;
+  v1.Receive(aspa);
+  pdus = Pdus(Join(v1.Next(current_.get()).send));
+  ASSERT_EQ(pdus.size(), 1u);
+  EXPECT_EQ(pdus[0].error_code, ErrorCode::kUnsupportedPduType);
 }
 
 }  // namespace

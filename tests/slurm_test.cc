@@ -62,6 +62,36 @@ TEST(SlurmTest, AppliesFiltersThenAssertions) {
                               V("198.51.100.0/24", 24, 64498), V("2001:db8::/32", 48, 64496)}));
 }
 
+// ASPA members (draft-ietf-sidrops-aspa-slurm): a filter drops a customer's
+// record, an assertion replaces it.
+TEST(SlurmTest, AspaFiltersAndAssertions) {
+  absl::StatusOr<Slurm> s = ParseSlurm(R"({
+    "slurmVersion": 1,
+    "validationOutputFilters": {"prefixFilters": [], "bgpsecFilters": [],
+      "aspaFilters": [{"customerAsid": 64496, "comment": "drop"}]},
+    "locallyAddedAssertions": {"prefixAssertions": [], "bgpsecAssertions": [],
+      "aspaAssertions": [{"customerAsid": 64500, "providerSet": [64502, 64501]},
+                         {"customerAsid": 64510, "providers": [64511]}]}
+  })",
+                                       "aspa.slurm");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->aspa_filters, (std::vector<uint32_t>{64496}));
+  VrpSet in({V("10.0.0.0/8", 8, 1)}, {{64496, {1}}, {64497, {2}}, {64500, {3}}});
+  VrpSet out = ApplySlurm(in, *s);
+  EXPECT_EQ(out.aspas(),
+            (std::vector<Aspa>{{64497, {2}}, {64500, {64501, 64502}}, {64510, {64511}}}));
+  EXPECT_EQ(out.size(), 1u);
+  absl::StatusOr<Slurm> bad = ParseSlurm(R"({
+    "slurmVersion": 1,
+    "validationOutputFilters": {"prefixFilters": [], "bgpsecFilters": []},
+    "locallyAddedAssertions": {"prefixAssertions": [], "bgpsecAssertions": [],
+      "aspaAssertions": [{"customerAsid": 64500, "providerSet": []}]}
+  })",
+                                         "aspa.slurm");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("aspaAssertions[0]"), std::string::npos) << bad.status();
+}
+
 TEST(SlurmTest, RejectsInvalidFilesWithAReason) {
   struct Case {
     const char* json;

@@ -77,6 +77,50 @@ TEST(VrpFormatTest, RejectsBadEntriesWithTheirIndex) {
   }
 }
 
+// The shape rpki-client writes: numeric customer_asid and providers, with
+// an expiry the cache has no use for.
+TEST(VrpFormatTest, ReadsAndWritesAspas) {
+  absl::StatusOr<VrpSet> s = ParseVrpJson(R"({
+    "roas": [{"prefix": "10.0.0.0/8", "maxLength": 8, "asn": "AS64496"}],
+    "aspas": [
+      {"customer_asid": 64500, "expires": 1700000000, "providers": [64502, 64501, 64501]},
+      {"customer_asid": "AS64496", "expires": 1700000000, "providers": ["AS4242420000", 64497]}
+    ]})");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->size(), 1u);
+  EXPECT_EQ(s->aspas(), (std::vector<Aspa>{{64496, {64497, 4242420000}}, {64500, {64501, 64502}}}));
+  std::string json = FormatVrps(*s, OutputFormat::kJson, {});
+  EXPECT_NE(json.find("{\"customer_asid\": 64496, \"providers\": [64497, 4242420000]}"),
+            std::string::npos)
+      << json;
+  absl::StatusOr<VrpSet> back = ParseVrpJson(json);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, *s);
+  // No aspas member when there are none, as before.
+  EXPECT_EQ(FormatVrps(Sample(), OutputFormat::kJson, {}).find("aspas"), std::string::npos);
+}
+
+TEST(VrpFormatTest, RejectsBadAspasWithTheirIndex) {
+  struct Case {
+    const char* json;
+    const char* expect;
+  } cases[] = {
+      {R"({"roas": [], "aspas": [{"customer_asid": 1, "providers": [2]}, {"providers": [2]}]})",
+       "aspas[1]: no customer_asid"},
+      {R"({"roas": [], "aspas": [{"customer_asid": 1, "providers": []}]})", "no providers"},
+      {R"({"roas": [], "aspas": [{"customer_asid": 1, "providers": ["ASx"]}]})",
+       "not an AS number"},
+      {R"({"roas": [], "aspas": [{"customer_asid": 4294967296, "providers": [1]}]})",
+       "out of range"},
+      {R"({"roas": [], "aspas": [{"customer_asid": 1.5, "providers": [1]}]})", "not an integer"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<VrpSet> s = ParseVrpJson(c.json);
+    ASSERT_FALSE(s.ok()) << c.json;
+    EXPECT_NE(s.status().message().find(c.expect), std::string::npos) << s.status();
+  }
+}
+
 TEST(VrpFormatTest, ReadsFilesInChunks) {
   rtr42::testing::TempDir dir;
   std::vector<Vrp> vrps;

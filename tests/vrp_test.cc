@@ -32,6 +32,17 @@ TEST(VrpSetTest, DiffFindsAnnouncedAndWithdrawn) {
   EXPECT_TRUE(Diff(a, a).empty());
 }
 
+TEST(VrpSetTest, AspaRecordsAreMergedByCustomerAndDiffedWhole) {
+  VrpSet a({}, {{64500, {3, 2}}, {64496, {7}}, {64500, {2, 1}}});
+  EXPECT_EQ(a.aspas(), (std::vector<Aspa>{{64496, {7}}, {64500, {1, 2, 3}}}));
+  VrpSet b({}, {{64496, {7, 8}}, {64500, {1, 2, 3}}, {64510, {1}}});
+  VrpDiff d = Diff(a, b);
+  EXPECT_EQ(d.aspa_withdrawn, (std::vector<Aspa>{{64496, {7}}}));
+  EXPECT_EQ(d.aspa_announced, (std::vector<Aspa>{{64496, {7, 8}}, {64510, {1}}}));
+  EXPECT_TRUE(d.announced.empty());
+  EXPECT_EQ(a.aspas()[0].ToString(), "AS64496 => AS7");
+}
+
 // Applying a diff to its base gives the target.
 VrpSet Apply(const VrpSet& base, const VrpDiff& diff) {
   std::vector<Vrp> out;
@@ -39,7 +50,13 @@ VrpSet Apply(const VrpSet& base, const VrpDiff& diff) {
     if (!std::binary_search(diff.withdrawn.begin(), diff.withdrawn.end(), v)) out.push_back(v);
   }
   out.insert(out.end(), diff.announced.begin(), diff.announced.end());
-  return VrpSet(std::move(out));
+  std::vector<Aspa> aspas;
+  for (const Aspa& x : base.aspas()) {
+    if (!std::binary_search(diff.aspa_withdrawn.begin(), diff.aspa_withdrawn.end(), x))
+      aspas.push_back(x);
+  }
+  aspas.insert(aspas.end(), diff.aspa_announced.begin(), diff.aspa_announced.end());
+  return VrpSet(std::move(out), std::move(aspas));
 }
 
 TEST(VrpSetTest, ComposeEqualsDirectDiffOnRandomChains) {
@@ -51,13 +68,19 @@ TEST(VrpSetTest, ComposeEqualsDirectDiffOnRandomChains) {
       for (int i = 0; i < 30; ++i) {
         if (rng() % 2) vrps.push_back(V("10.0.0.0/8", 8 + i % 17, 64500 + i));
       }
-      sets.emplace_back(std::move(vrps));
+      std::vector<Aspa> aspas;
+      for (uint32_t customer = 1; customer <= 5; ++customer) {
+        if (rng() % 3) aspas.push_back({customer, {100 + static_cast<uint32_t>(rng() % 3)}});
+      }
+      sets.emplace_back(std::move(vrps), std::move(aspas));
     }
     VrpDiff composed = Diff(sets[0], sets[1]);
     for (int s = 2; s < 4; ++s) composed = Compose(composed, Diff(sets[s - 1], sets[s]));
     VrpDiff direct = Diff(sets[0], sets[3]);
     EXPECT_EQ(composed.announced, direct.announced);
     EXPECT_EQ(composed.withdrawn, direct.withdrawn);
+    EXPECT_EQ(composed.aspa_announced, direct.aspa_announced);
+    EXPECT_EQ(composed.aspa_withdrawn, direct.aspa_withdrawn);
     EXPECT_EQ(Apply(sets[0], composed), sets[3]);
   }
 }

@@ -46,7 +46,7 @@ int Main(int argc, char** argv) {
   args.AddOption("refresh", "SECONDS", "End of Data refresh interval (default 3600)");
   args.AddOption("retry", "SECONDS", "End of Data retry interval (default 600)");
   args.AddOption("expire", "SECONDS", "End of Data expire interval (default 7200)");
-  args.AddOption("max-version", "0|1", "highest RTR version offered (default 1)");
+  args.AddOption("max-version", "0|1|2", "highest RTR version offered (default 2)");
   args.AddOption("history", "N",
                  "keep diffs of at least N serials (default 1000), and all of the last 24 h");
   args.AddOption("max-connections", "N", "refuse connections beyond N (default 4096)");

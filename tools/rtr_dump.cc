@@ -21,7 +21,8 @@ absl::StatusOr<std::unique_ptr<rtr::RtrClient>> Dump(const std::string& address,
   if (absl::Status s = rtr::SplitHostPort(address, &options.host, &options.port); !s.ok()) return s;
   if (args.Has("version")) {
     std::string v = args.Get("version");
-    if (v != "0" && v != "1") return absl::InvalidArgumentError("--version must be 0 or 1");
+    if (v.size() != 1 || v[0] < '0' || v[0] > '0' + rtr::kMaxVersion)
+      return absl::InvalidArgumentError("--version must be 0, 1 or 2");
     options.version = static_cast<uint8_t>(v[0] - '0');
     options.negotiate = false;
   }
@@ -44,17 +45,18 @@ absl::StatusOr<std::unique_ptr<rtr::RtrClient>> Dump(const std::string& address,
   absl::StatusOr<rtr::RtrClient::SyncResult> sync = (*client)->Reset();
   if (!sync.ok())
     return absl::Status(sync.status().code(), absl::StrCat(address, ": ", sync.status().message()));
-  std::cerr << absl::StrFormat("rtr-dump: %s: RTR v%d, session %d, serial %d, %d VRPs in %.0f ms\n",
-                               address, (*client)->version(), (*client)->session_id(),
-                               (*client)->serial(), (*client)->size(),
-                               absl::ToDoubleMilliseconds(absl::Now() - start));
+  std::cerr << absl::StrFormat(
+      "rtr-dump: %s: RTR v%d, session %d, serial %d, %d VRPs, %d ASPAs in %.0f ms\n", address,
+      (*client)->version(), (*client)->session_id(), (*client)->serial(), (*client)->size(),
+      (*client)->aspa_count(), absl::ToDoubleMilliseconds(absl::Now() - start));
   return client;
 }
 
 int Main(int argc, char** argv) {
   Args args("rtr-dump", "Dumps, watches or compares the VRPs of RTR caches.");
   args.AddOption("connect", "HOST:PORT", "the cache to query");
-  args.AddOption("version", "0|1", "RTR version (default: 1, falling back as the cache asks)");
+  args.AddOption("version", "0|1|2",
+                 "RTR version, fixed (default: 2, falling back as the cache asks)");
   args.AddOption("format", "FMT", "json (default), csv or bird2");
   args.AddOption("output", "FILE", "write the dump here (atomically) instead of standard output");
   args.AddSwitch("watch", "stay connected and print each serial's changes");
@@ -88,9 +90,12 @@ int Main(int argc, char** argv) {
     roa::VrpDiff diff = roa::Diff((*other)->set(), (*client)->set());
     for (const roa::Vrp& v : diff.announced) std::cout << "< " << v.ToString() << "\n";
     for (const roa::Vrp& v : diff.withdrawn) std::cout << "> " << v.ToString() << "\n";
-    std::cerr << absl::StrFormat("rtr-dump: %d VRPs only in %s, %d only in %s\n",
-                                 diff.announced.size(), args.Get("connect"), diff.withdrawn.size(),
-                                 args.Get("compare"));
+    for (const roa::Aspa& a : diff.aspa_announced) std::cout << "< " << a.ToString() << "\n";
+    for (const roa::Aspa& a : diff.aspa_withdrawn) std::cout << "> " << a.ToString() << "\n";
+    std::cerr << absl::StrFormat(
+        "rtr-dump: %d records only in %s, %d only in %s\n",
+        diff.announced.size() + diff.aspa_announced.size(), args.Get("connect"),
+        diff.withdrawn.size() + diff.aspa_withdrawn.size(), args.Get("compare"));
     return diff.empty() ? 0 : 1;
   }
 
@@ -120,6 +125,10 @@ int Main(int argc, char** argv) {
                                    (*client)->size());
       for (const roa::Vrp& v : sync->diff.withdrawn) std::cout << "- " << v.ToString() << "\n";
       for (const roa::Vrp& v : sync->diff.announced) std::cout << "+ " << v.ToString() << "\n";
+      for (const roa::Aspa& a : sync->diff.aspa_withdrawn)
+        std::cout << "- " << a.ToString() << "\n";
+      for (const roa::Aspa& a : sync->diff.aspa_announced)
+        std::cout << "+ " << a.ToString() << "\n";
     }
     std::cout << std::flush;
   }

@@ -42,7 +42,7 @@ same_lines "$WORK/want" "$WORK/got" "SLURM-filtered set" || fail "SLURM not appl
 [ "$(metric rtr42_bytes_sent_total)" -gt 0 ] || fail "bytes not counted"
 
 start watch "$TOOLS/rtr-dump" --connect "127.0.0.1:$port" --watch --format csv
-wait_for 10 metric_is 'rtr42_sessions{version="1"}' 1 || fail "session gauge: $(metric 'rtr42_sessions{version="1"}')"
+wait_for 10 metric_is 'rtr42_sessions{version="2"}' 1 || fail "session gauge: $(metric 'rtr42_sessions{version="2"}')"
 
 # A new serial: the serial, notify and fan-out figures move.
 printf 'route: 172.20.3.0/24\norigin: AS4242420004\n' > "$reg/data/route/172.20.3.0_24"

@@ -29,12 +29,13 @@ wait_for 20 "$TOOLS/rtr-dump" --connect "127.0.0.1:$p_stay" --format csv --outpu
 csv_to_lines "$WORK/stay.csv" > "$WORK/stay"
 same_lines "$WORK/expected" "$WORK/stay" "roa-compile and StayRTR (read by rtr-dump)" || fail "StayRTR set"
 
-for v in 1 0; do
+for v in 2 1 0; do
   wait_for 20 rtrdump -connect "127.0.0.1:$p_ours" -rtr.version $v -file "$WORK/rtrdump$v.json" \
     || fail "StayRTR's rtrdump -rtr.version $v against rtr42d"
   stayrtr_json_to_lines "$WORK/rtrdump$v.json" > "$WORK/ours$v"
   same_lines "$WORK/expected" "$WORK/ours$v" "roa-compile and rtr42d v$v (read by rtrdump)" || fail "rtr42d set v$v"
 done
+grep -q 'RTR version 2' "$WORK/rtr42d.log" || fail "rtrdump -rtr.version 2 did not get a version 2 session"
 "$TOOLS/rtr-dump" --connect "127.0.0.1:$p_ours" --compare "127.0.0.1:$p_stay" \
   || fail "rtr-dump --compare found rtr42d and StayRTR different"
 
@@ -71,4 +72,4 @@ CONF
   bird -p -c "$WORK/bird/bird.conf" || fail "bird -p rejected roa-compile's bird2 output"
   echo "bird -p accepts the bird2 output ($(wc -l < "$WORK/bird/roa4.conf") + $(wc -l < "$WORK/bird/roa6.conf") routes)"
 fi
-echo "PASS: $(wc -l < "$WORK/expected") VRPs identical in roa-compile, StayRTR, rtr42d (v0, v1)"
+echo "PASS: $(wc -l < "$WORK/expected") VRPs identical in roa-compile, StayRTR, rtr42d (v0, v1, v2 prefixes)"

@@ -16,7 +16,7 @@ wait_for 20 port_open "$tls" || { cat "$WORK/rtr42d-tls.log"; fail "rtr42d did n
 "$TOOLS/rtr-dump" --connect "localhost:$tls" --tls --tls-ca "$WORK/tls.crt" --format csv --output "$WORK/tls.csv" \
   || fail "rtr-dump --tls failed"
 cmp -s "$WORK/plain.csv" "$WORK/tls.csv" || fail "TLS and plain sets differ"
-grep -q '(TLS): RTR version 1' "$WORK/rtr42d-tls.log" || fail "no TLS session logged"
+grep -q '(TLS): RTR version 2' "$WORK/rtr42d-tls.log" || fail "no TLS session logged"
 if "$TOOLS/rtr-dump" --connect "127.0.0.1:$tls" --tls --format csv > /dev/null 2> "$WORK/verify.txt"; then
   fail "an unverifiable certificate was accepted"
 fi
