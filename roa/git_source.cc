@@ -2,10 +2,12 @@
 
 #include <git2.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
 
+#include "absl/container/btree_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
@@ -182,8 +184,31 @@ absl::StatusOr<std::string> GitSource::ResolveCommit(const std::string& rev) con
   return OidHex(git_object_id(commit.get()));
 }
 
+absl::StatusOr<std::vector<std::string>> GitSource::FirstParentChain(const std::string& from,
+                                                                     const std::string& to) const {
+  std::vector<std::string> chain;
+  std::string at = to;
+  for (int steps = 0; steps < 100000 && at != from; ++steps) {
+    chain.push_back(at);
+    git_oid oid;
+    git_commit* commit = nullptr;
+    if (git_oid_fromstr(&oid, at.c_str()) != 0 ||
+        git_commit_lookup(&commit, repo_->repo.get(), &oid) != 0)
+      return GitError(absl::StrCat("commit ", at));
+    bool has_parent = git_commit_parentcount(commit) > 0;
+    std::string parent = has_parent ? OidHex(git_commit_parent_id(commit, 0)) : "";
+    git_commit_free(commit);
+    if (!has_parent) return std::vector<std::string>{to};  // `from` is not an ancestor
+    at = parent;
+  }
+  if (at != from) return std::vector<std::string>{to};
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
 absl::StatusOr<RegistryDelta> GitSource::DeltaBetween(const std::string& from,
-                                                      const std::string& to) const {
+                                                      const std::string& to,
+                                                      bool every_class) const {
   RegistryDelta delta;
   delta.full = from.empty();
   delta.revision = to;
@@ -212,8 +237,27 @@ absl::StatusOr<RegistryDelta> GitSource::DeltaBetween(const std::string& from,
     delta.changes.push_back({path, std::move(*text)});
   }
 
+  std::vector<std::string> dirs = {"data/route", "data/route6"};
+  if (every_class) {
+    // Every directory under data/, in either tree.
+    absl::btree_set<std::string> names;
+    for (git_tree* root : {new_root->get(), old_root.get()}) {
+      if (root == nullptr) continue;
+      EntryPtr data = repo_->Entry(root, "data");
+      if (!data || git_tree_entry_type(data.get()) != GIT_OBJECT_TREE) continue;
+      absl::StatusOr<TreePtr> t = repo_->Subtree(data.get());
+      if (!t.ok()) return t.status();
+      for (size_t i = 0; i < git_tree_entrycount(t->get()); ++i) {
+        const git_tree_entry* e = git_tree_entry_byindex(t->get(), i);
+        if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+          names.insert(absl::StrCat("data/", git_tree_entry_name(e)));
+      }
+    }
+    dirs.assign(names.begin(), names.end());
+  }
   // The object directories: a merge walk over two sorted entry lists.
-  for (const char* dir : {"data/route", "data/route6"}) {
+  for (const std::string& dir_name : dirs) {
+    const char* dir = dir_name.c_str();
     EntryPtr now_entry = repo_->Entry(new_root->get(), dir);
     EntryPtr before_entry = old_root ? repo_->Entry(old_root.get(), dir) : nullptr;
     if (now_entry && before_entry &&

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "roa/registry_source.h"
@@ -36,8 +37,15 @@ class GitSource : public RegistrySource {
 
   // Resolves a rev-parse expression to a commit id (hex).
   absl::StatusOr<std::string> ResolveCommit(const std::string& rev) const;
-  // The delta between two commits (`from` empty: a full delta of `to`).
-  absl::StatusOr<RegistryDelta> DeltaBetween(const std::string& from, const std::string& to) const;
+  // The delta between two commits (`from` empty: a full delta of `to`). It
+  // names the route objects and filter files, or with `every_class` every
+  // file in every directory under data/ (the NRTMv4 publisher's view).
+  absl::StatusOr<RegistryDelta> DeltaBetween(const std::string& from, const std::string& to,
+                                             bool every_class = false) const;
+  // The commits after `from` up to `to` along first parents, oldest first;
+  // just {to} when `from` is not on that line.
+  absl::StatusOr<std::vector<std::string>> FirstParentChain(const std::string& from,
+                                                            const std::string& to) const;
   // Changes the ref followed (tests move it along a history).
   void set_ref(std::string ref) { options_.ref = std::move(ref); }
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "roa/git_source.h"
+#include "roa/nrtm4_source.h"
 
 namespace rtr42::roa {
 
@@ -39,6 +40,55 @@ absl::StatusOr<std::unique_ptr<RegistrySource>> OpenRegistrySource(const std::st
         absl::StrCat(location, " is a plain directory, so --ref cannot apply"));
   }
   return MakeDirectorySource(location);
+}
+
+void AddSourceOptions(Args* args, const std::string& ref_option) {
+  args->AddOption("registry", "PATH|URL",
+                  "dn42 registry: git repository, URL, or directory with data/ (default: the "
+                  "embedded sample)");
+  args->AddOption(ref_option, "REV", "git branch, tag or commit to follow (default HEAD)");
+  args->AddOption("cache-dir", "DIR", "where a registry URL is cloned (default ~/.cache/rtr42)");
+  args->AddOption("nrtm4-url", "URL",
+                  "NRTMv4 Update Notification File (https://..., or a local path)");
+  args->AddOption("nrtm4-source", "NAME", "the IRR database name of the NRTMv4 feed (e.g. DN42)");
+  args->AddOption("nrtm4-key", "FILE", "PEM public key that signs the NRTMv4 feed");
+  args->AddOption("nrtm4-ca", "FILE", "trust this CA for the NRTMv4 feed (default: the system's)");
+  args->AddOption("nrtm4-state-dir", "DIR",
+                  "where the NRTMv4 mirror keeps its state (default ~/.cache/rtr42/nrtm4-NAME)");
+  args->AddOption("filter", "FILE", "IPv4 policy in dn42 filter.txt form, replacing the source's");
+  args->AddOption("filter6", "FILE",
+                  "IPv6 policy in dn42 filter6.txt form, replacing the source's");
+}
+
+absl::StatusOr<std::unique_ptr<RegistrySource>> OpenSourceFromArgs(const Args& args,
+                                                                   const std::string& ref_option) {
+  std::unique_ptr<RegistrySource> source;
+  if (args.Has("nrtm4-url")) {
+    if (args.Has("registry")) {
+      return absl::InvalidArgumentError("--nrtm4-url and --registry exclude each other");
+    }
+    if (!args.Has("nrtm4-source") || !args.Has("nrtm4-key")) {
+      return absl::InvalidArgumentError("--nrtm4-url needs --nrtm4-source and --nrtm4-key");
+    }
+    Nrtm4Options o;
+    o.url = args.Get("nrtm4-url");
+    o.source = args.Get("nrtm4-source");
+    o.key_file = args.Get("nrtm4-key");
+    o.ca_file = args.Get("nrtm4-ca");
+    o.state_dir = args.Get("nrtm4-state-dir");
+    absl::StatusOr<std::unique_ptr<Nrtm4Source>> nrtm = Nrtm4Source::Open(std::move(o));
+    if (!nrtm.ok()) return nrtm.status();
+    source = std::move(*nrtm);
+  } else {
+    absl::StatusOr<std::unique_ptr<RegistrySource>> registry =
+        OpenRegistrySource(args.Get("registry"), args.Get(ref_option), args.Get("cache-dir"));
+    if (!registry.ok()) return registry.status();
+    source = std::move(*registry);
+  }
+  if (args.Has("filter") || args.Has("filter6")) {
+    source = WithPolicyFiles(std::move(source), args.Get("filter"), args.Get("filter6"));
+  }
+  return source;
 }
 
 }  // namespace rtr42::roa

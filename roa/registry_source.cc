@@ -116,4 +116,97 @@ std::unique_ptr<RegistrySource> MakeDirectorySource(std::string root) {
   return std::make_unique<DirectorySource>(std::move(root));
 }
 
+namespace {
+
+class PolicyFilesSource : public RegistrySource {
+ public:
+  PolicyFilesSource(std::unique_ptr<RegistrySource> inner, std::string filter4, std::string filter6)
+      : inner_(std::move(inner)) {
+    files_[0].source = std::move(filter4);
+    files_[0].path = kFilterPath;
+    files_[1].source = std::move(filter6);
+    files_[1].path = kFilter6Path;
+  }
+
+  absl::StatusOr<std::optional<RegistryDelta>> Poll() override {
+    absl::StatusOr<std::optional<RegistryDelta>> inner = inner_->Poll();
+    if (!inner.ok()) return inner.status();
+    inner_pending_ = inner->has_value();
+    bool full = inner_pending_ && (*inner)->full;
+    RegistryDelta delta;
+    if (inner_pending_) {
+      delta = std::move(**inner);
+      pending_revision_ = delta.revision;
+      // Ours replace the source's policy files.
+      std::erase_if(delta.changes, [&](const FileChange& c) { return Ours(c.path); });
+    } else {
+      delta.revision = revision_;
+    }
+    bool changed = inner_pending_;
+    for (File& f : files_) {
+      if (f.source.empty()) continue;
+      struct stat st;
+      if (::stat(f.source.c_str(), &st) != 0) {
+        return absl::NotFoundError(absl::StrCat(f.source, ": cannot read the policy file"));
+      }
+      f.pending = {int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+                   int64_t(st.st_size), uint64_t(st.st_ino)};
+      if (f.pending == f.confirmed && !full) continue;
+      absl::StatusOr<std::string> text = ReadFile(f.source);
+      if (!text.ok()) return text.status();
+      delta.changes.push_back({f.path, std::move(*text)});
+      changed = true;
+    }
+    if (!changed) return std::nullopt;
+    return std::optional<RegistryDelta>(std::move(delta));
+  }
+  void Confirm() override {
+    if (inner_pending_) {
+      inner_->Confirm();
+      inner_pending_ = false;
+      revision_ = pending_revision_;
+    }
+    for (File& f : files_) f.confirmed = f.pending;
+  }
+  std::string Describe() const override {
+    std::string d = inner_->Describe();
+    for (const File& f : files_) {
+      if (!f.source.empty()) absl::StrAppend(&d, " with ", f.source);
+    }
+    return d;
+  }
+  bool is_remote() const override { return inner_->is_remote(); }
+
+ private:
+  struct Stamp {
+    int64_t mtime = -1, size = -1;
+    uint64_t inode = 0;
+    friend bool operator==(const Stamp&, const Stamp&) = default;
+  };
+  struct File {
+    std::string source;
+    const char* path;
+    Stamp confirmed, pending;
+  };
+  bool Ours(const std::string& path) const {
+    for (const File& f : files_) {
+      if (!f.source.empty() && path == f.path) return true;
+    }
+    return false;
+  }
+
+  std::unique_ptr<RegistrySource> inner_;
+  File files_[2];
+  bool inner_pending_ = false;
+  std::string revision_, pending_revision_;
+};
+
+}  // namespace
+
+std::unique_ptr<RegistrySource> WithPolicyFiles(std::unique_ptr<RegistrySource> inner,
+                                                std::string filter4, std::string filter6) {
+  return std::make_unique<PolicyFilesSource>(std::move(inner), std::move(filter4),
+                                             std::move(filter6));
+}
+
 }  // namespace rtr42::roa

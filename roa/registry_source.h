@@ -38,6 +38,13 @@ std::unique_ptr<RegistrySource> MakeSampleRegistrySource();
 // Changes are found by file size and modification time.
 std::unique_ptr<RegistrySource> MakeDirectorySource(std::string root);
 
+// Wraps `inner` so the policy comes from local files (either may be empty:
+// that family keeps the inner source's policy, or none): the inner source's
+// own filter files are dropped, and a change to one of ours is a change of
+// the delta. A file that cannot be read is an error of Poll().
+std::unique_ptr<RegistrySource> WithPolicyFiles(std::unique_ptr<RegistrySource> inner,
+                                                std::string filter4, std::string filter6);
+
 }  // namespace rtr42::roa
 
 #endif  // RTR42_ROA_REGISTRY_SOURCE_H_

@@ -25,11 +25,7 @@ int main(int argc, char** argv) {
   using namespace rtr42;
   Args args("roa-compile",
             "Compiles dn42 route/route6 objects into validated ROA payloads (VRPs).");
-  args.AddOption(
-      "registry", "PATH|URL",
-      "registry: git repository, URL, or directory with data/ (default: embedded sample)");
-  args.AddOption("ref", "REV", "git branch, tag or commit to read (default HEAD)");
-  args.AddOption("cache-dir", "DIR", "where a URL is cloned (default ~/.cache/rtr42)");
+  roa::AddSourceOptions(&args, "ref");
   args.AddOption("format", "FMT", "json (default), bird2, bird1 or csv");
   args.AddOption("family", "4|6", "only IPv4 or only IPv6 VRPs");
   args.AddOption("output", "FILE", "write here (atomically) instead of standard output");
@@ -60,13 +56,14 @@ int main(int argc, char** argv) {
 
   absl::Time start = absl::Now();
   absl::StatusOr<std::unique_ptr<roa::RegistrySource>> source =
-      roa::OpenRegistrySource(args.Get("registry"), args.Get("ref"), args.Get("cache-dir"));
+      roa::OpenSourceFromArgs(args, "ref");
   if (!source.ok()) return Fail(source.status());
   absl::StatusOr<std::optional<roa::RegistryDelta>> delta = (*source)->Poll();
   if (!delta.ok()) return Fail(delta.status());
   roa::RegistryCompiler compiler;
   if (delta->has_value()) {
     if (absl::Status s = compiler.Apply(**delta); !s.ok()) return Fail(s);
+    (*source)->Confirm();  // an NRTMv4 mirror keeps its state for the next run
   }
   roa::VrpSet set = compiler.BuildSet();
   std::vector<roa::Diagnostic> diagnostics = compiler.Diagnostics();

@@ -36,9 +36,7 @@ int Main(int argc, char** argv) {
   args.AddOption("tls-key", "FILE", "PEM private key for --tls-listen");
   args.AddOption("md5-peer", "PREFIX=KEYFILE", "require this TCP-MD5 key from routers in PREFIX",
                  true);
-  args.AddOption("registry", "PATH|URL", "dn42 registry: git repository, URL or directory");
-  args.AddOption("registry-ref", "REF", "branch, tag or commit to follow (default HEAD)");
-  args.AddOption("cache-dir", "DIR", "where a registry URL is cloned (default ~/.cache/rtr42)");
+  roa::AddSourceOptions(&args, "registry-ref");
   args.AddOption("json", "FILE", "serve a StayRTR/rpki-client VRP JSON file (reloaded on change)");
   args.AddOption(
       "poll-interval", "SECONDS",
@@ -124,12 +122,12 @@ int Main(int argc, char** argv) {
 
   std::unique_ptr<roa::VrpSource> source;
   if (args.Has("json")) {
-    if (args.Has("registry"))
-      return Fail(absl::InvalidArgumentError("--json and --registry exclude each other"));
+    if (args.Has("registry") || args.Has("nrtm4-url"))
+      return Fail(absl::InvalidArgumentError("--json excludes --registry and --nrtm4-url"));
     source = std::make_unique<roa::JsonVrpSource>(args.Get("json"));
   } else {
-    absl::StatusOr<std::unique_ptr<roa::RegistrySource>> registry = roa::OpenRegistrySource(
-        args.Get("registry"), args.Get("registry-ref"), args.Get("cache-dir"));
+    absl::StatusOr<std::unique_ptr<roa::RegistrySource>> registry =
+        roa::OpenSourceFromArgs(args, "registry-ref");
     if (!registry.ok()) return Fail(registry.status());
     source = std::make_unique<roa::RegistryVrpSource>(std::move(*registry));
   }
