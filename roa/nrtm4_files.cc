@@ -268,6 +268,12 @@ absl::StatusOr<std::optional<json>> RecordReader::Next() {
   while (true) {
     // A record runs from one separator to the next (or the end).
     size_t start = buffer_.find(kRecordSeparator, pos_);
+    if (start != std::string::npos &&
+        !absl::StripAsciiWhitespace(absl::string_view(buffer_).substr(pos_, start - pos_))
+             .empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path_, ": text outside a record (not a JSON text sequence)"));
+    }
     if (start != std::string::npos) {
       size_t end = buffer_.find(kRecordSeparator, start + 1);
       if (end != std::string::npos || eof_) {
