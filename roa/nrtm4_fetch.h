@@ -31,8 +31,8 @@ class Fetcher {
 
   // The Update Notification File.
   virtual absl::StatusOr<std::string> GetNotification() = 0;
-  // A file named by the notification, into `path` (a local feed may hand out
-  // its own path instead and set *copied to false). Returns the path to read.
+  // A file named by the notification: downloaded into `scratch_path`, or for
+  // a local feed the file itself. Returns the path to read.
   virtual absl::StatusOr<std::string> GetFile(const std::string& relative_url,
                                               const std::string& scratch_path) = 0;
   virtual bool is_remote() const = 0;

@@ -85,7 +85,8 @@ class Nrtm4Source : public RegistrySource {
   absl::StatusOr<std::string> Fetch(const nrtm4::FileRef& ref, const std::string& kind);
   absl::Status LoadSnapshot(const nrtm4::Notification& n, Pending* p);
   absl::Status ApplyDelta(const nrtm4::Notification& n, const nrtm4::FileRef& ref, Pending* p);
-  // Handles one object text; false if it was skipped (logged).
+  // Passes a route/route6 object of our source to `put`; counts (and logs)
+  // the others.
   void AddObject(const std::string& text, const nrtm4::Notification& n, const std::string& where,
                  std::function<void(nrtm4::ObjectKey, std::string)> put);
   RegistryDelta MakeDelta(const Pending& p) const;
