@@ -72,4 +72,12 @@ uint64_t RaiseOpenFileLimit() {
   return limit.rlim_cur;
 }
 
+std::string CacheDir() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return absl::StrCat(xdg, "/rtr42");
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return absl::StrCat(home, "/.cache/rtr42");
+  return "/var/cache/rtr42";
+}
+
 }  // namespace rtr42

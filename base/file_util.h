@@ -20,6 +20,10 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // sees either the old file or the new one, never a part.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
 
+// rtr42's cache directory: $XDG_CACHE_HOME/rtr42, else ~/.cache/rtr42, else
+// /var/cache/rtr42. Clones and mirror state live under it.
+std::string CacheDir();
+
 // Raises the soft limit on open files to the hard limit (a cache serving
 // thousands of routers needs more than the usual 1024). Returns the new limit.
 uint64_t RaiseOpenFileLimit();

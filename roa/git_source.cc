@@ -10,6 +10,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/file_util.h"
 #include "base/log.h"
 
 namespace rtr42::roa {
@@ -45,14 +46,6 @@ std::string OidHex(const git_oid* oid) {
   char buf[GIT_OID_HEXSZ + 1];
   git_oid_tostr(buf, sizeof(buf), oid);
   return buf;
-}
-
-std::string DefaultCacheDir() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-    return absl::StrCat(xdg, "/rtr42");
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return absl::StrCat(home, "/.cache/rtr42");
-  return "/var/cache/rtr42";
 }
 
 std::string CacheName(const std::string& url) {
@@ -131,7 +124,7 @@ absl::StatusOr<std::unique_ptr<GitSource>> GitSource::Open(GitSourceOptions opti
     }
     repo->repo.reset(r);
   } else {
-    std::string dir = options.cache_dir.empty() ? DefaultCacheDir() : options.cache_dir;
+    std::string dir = options.cache_dir.empty() ? CacheDir() : options.cache_dir;
     std::string path = absl::StrCat(dir, "/", CacheName(options.location));
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);

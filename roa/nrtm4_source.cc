@@ -2,7 +2,7 @@
 
 #include <sys/stat.h>
 
-#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 
@@ -26,26 +26,6 @@ using nrtm4::ObjectKey;
 constexpr char kStateFile[] = "state.json";
 
 bool IsRouteClass(const std::string& cls) { return cls == "route" || cls == "route6"; }
-
-absl::Status MakeDirs(const std::string& dir) {
-  std::string path;
-  for (size_t i = 0; i <= dir.size(); ++i) {
-    if (i == dir.size() || (dir[i] == '/' && i > 0)) {
-      path = dir.substr(0, i);
-      if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
-        return absl::PermissionDeniedError(absl::StrCat(path, ": cannot create the directory"));
-      }
-    }
-  }
-  return absl::OkStatus();
-}
-
-std::string DefaultStateDir(const std::string& source) {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  const char* home = std::getenv("HOME");
-  std::string base = xdg && *xdg ? xdg : absl::StrCat(home && *home ? home : "/tmp", "/.cache");
-  return absl::StrCat(base, "/rtr42/nrtm4-", absl::AsciiStrToLower(source));
-}
 
 }  // namespace
 
@@ -72,8 +52,15 @@ absl::StatusOr<std::unique_ptr<Nrtm4Source>> Nrtm4Source::Open(Nrtm4Options opti
   fo.ca_file = options.ca_file;
   absl::StatusOr<std::unique_ptr<nrtm4::Fetcher>> fetcher = nrtm4::Fetcher::Create(options.url, fo);
   if (!fetcher.ok()) return fetcher.status();
-  if (options.state_dir.empty()) options.state_dir = DefaultStateDir(options.source);
-  if (absl::Status s = MakeDirs(options.state_dir); !s.ok()) return s;
+  if (options.state_dir.empty()) {
+    options.state_dir = absl::StrCat(CacheDir(), "/nrtm4-", absl::AsciiStrToLower(options.source));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.state_dir, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(options.state_dir, ": cannot create the directory: ", ec.message()));
+  }
   std::unique_ptr<Nrtm4Source> src(new Nrtm4Source(std::move(options), std::move(*fetcher)));
   src->state_.key = *key;
   if (absl::Status s = src->LoadState(); !s.ok()) {

@@ -38,7 +38,7 @@ struct Nrtm4Options {
   std::string source;     // the IRR database name, e.g. "DN42"
   std::string key_file;   // PEM public key
   std::string ca_file;    // for HTTPS; empty: the system's CAs
-  std::string state_dir;  // empty: $XDG_CACHE_HOME/rtr42/nrtm4-<source>
+  std::string state_dir;  // empty: CacheDir()/nrtm4-<source, lower case>
   absl::Duration stale_after = absl::Hours(24);
 };
 
