@@ -89,6 +89,21 @@ absl::StatusOr<int64_t> Args::GetInt(const std::string& name, int64_t fallback, 
   return v;
 }
 
+absl::StatusOr<double> Args::GetDouble(const std::string& name, double fallback, double min,
+                                       double max) const {
+  if (!Has(name)) return fallback;
+  double v = 0;
+  std::string text = Get(name);
+  if (!absl::SimpleAtod(text, &v)) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, " '", text, "' is not a number"));
+  }
+  if (!(v >= min && v <= max)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, " ", text, " is out of range [", min, ", ", max, "]"));
+  }
+  return v;
+}
+
 std::string Args::Help() const {
   std::string out = absl::StrCat("usage: ", program_, " [options]\n", summary_, "\n\noptions:\n");
   for (const auto& name : order_) {

@@ -35,6 +35,8 @@ class Args {
   std::vector<std::string> GetAll(const std::string& name) const;
   absl::StatusOr<int64_t> GetInt(const std::string& name, int64_t fallback, int64_t min,
                                  int64_t max) const;
+  absl::StatusOr<double> GetDouble(const std::string& name, double fallback, double min,
+                                   double max) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
   std::string Help() const;

@@ -58,6 +58,14 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view cont
     return absl::PermissionDeniedError(
         absl::StrCat("rename ", tmp, " to ", path, ": ", std::strerror(err)));
   }
+  // The rename itself is durable once the directory is flushed.
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
   return absl::OkStatus();
 }
 

@@ -16,8 +16,9 @@ namespace rtr42 {
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // Writes `contents` to `path` atomically: a temporary file in the same
-// directory is written, flushed to disk and renamed over `path`, so a reader
-// sees either the old file or the new one, never a part.
+// directory is written, flushed to disk and renamed over `path` (and the
+// directory flushed), so a reader sees either the old file or the new one,
+// never a part, even after a power loss.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
 
 // rtr42's cache directory: $XDG_CACHE_HOME/rtr42, else ~/.cache/rtr42, else

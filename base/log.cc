@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -13,6 +14,16 @@ namespace rtr42 {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
+std::atomic<bool> g_has_sink{false};
+
+std::mutex& SinkMutex() {
+  static std::mutex* mutex = new std::mutex;
+  return *mutex;
+}
+LogSink& Sink() {
+  static LogSink* sink = new LogSink;
+  return *sink;
+}
 
 const char* LevelName(LogLevel level) {
   switch (level) {
@@ -49,7 +60,17 @@ bool LogEnabled(LogLevel level) {
   return level != LogLevel::kOff && static_cast<int>(level) >= g_level.load();
 }
 
+void SetLogSink(LogSink sink) {
+  std::lock_guard lock(SinkMutex());
+  Sink() = std::move(sink);
+  g_has_sink = static_cast<bool>(Sink());
+}
+
 void LogLine(LogLevel level, absl::string_view message) {
+  if (g_has_sink) {
+    std::lock_guard lock(SinkMutex());
+    if (Sink()) Sink()(level, message);
+  }
   std::string line = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
   line += ' ';
   line += LevelName(level);

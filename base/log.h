@@ -6,6 +6,7 @@
 #ifndef RTR42_BASE_LOG_H_
 #define RTR42_BASE_LOG_H_
 
+#include <functional>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -21,6 +22,11 @@ absl::StatusOr<LogLevel> ParseLogLevel(absl::string_view name);
 void SetLogLevel(LogLevel level);
 bool LogEnabled(LogLevel level);
 void LogLine(LogLevel level, absl::string_view message);
+
+// Lines also go to `sink` while one is set (tests read what was logged);
+// null removes it. The sink is called under a lock, one line at a time.
+using LogSink = std::function<void(LogLevel level, absl::string_view message)>;
+void SetLogSink(LogSink sink);
 
 template <typename... Args>
 void Log(LogLevel level, const absl::FormatSpec<Args...>& format, const Args&... args) {

@@ -89,6 +89,24 @@ std::string RenderMetrics(const SourceLoop& loop, const rtr::Server& server) {
   Metric(&out, "rtr42_slurm_up", "gauge",
          "1 if the SLURM file (when configured) is loaded and valid.");
   absl::StrAppend(&out, "rtr42_slurm_up ", st.slurm_ok ? 1 : 0, "\n");
+  Metric(&out, "rtr42_withdraw_guard_holding", "gauge",
+         "1 while a new set is held back for withdrawing too much.");
+  absl::StrAppend(&out, "rtr42_withdraw_guard_holding ", st.withdraw_held ? 1 : 0, "\n");
+  Metric(&out, "rtr42_withdraw_guard_held_withdrawals", "gauge",
+         "VRPs the held-back set would withdraw.");
+  absl::StrAppend(&out, "rtr42_withdraw_guard_held_withdrawals ", st.held_withdrawals, "\n");
+  Metric(&out, "rtr42_withdraw_guard_holds_total", "counter",
+         "Times a new set was held back by the withdraw guard.");
+  absl::StrAppend(&out, "rtr42_withdraw_guard_holds_total ", st.withdraw_holds, "\n");
+  Metric(&out, "rtr42_withdraw_guard_confirmations_total", "counter",
+         "Held-back sets let through by SIGHUP.");
+  absl::StrAppend(&out, "rtr42_withdraw_guard_confirmations_total ", st.withdraw_confirmations,
+                  "\n");
+  Metric(&out, "rtr42_state_saves_total", "counter", "RTR state files written (--state-dir).");
+  absl::StrAppend(&out, "rtr42_state_saves_total ", st.state_saves, "\n");
+  Metric(&out, "rtr42_state_save_failures_total", "counter",
+         "RTR state files that could not be written.");
+  absl::StrAppend(&out, "rtr42_state_save_failures_total ", st.state_save_failures, "\n");
   Metric(&out, "rtr42_sessions", "gauge", "RTR sessions by negotiated protocol version.");
   for (size_t v = 0; v < s.sessions_by_version.size(); ++v) {
     absl::StrAppend(&out, "rtr42_sessions{version=\"", v, "\"} ", s.sessions_by_version[v].load(),
@@ -140,11 +158,11 @@ void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr
     if (!current) {
       reason =
           st.last_error.empty() ? "no VRP set loaded yet" : "no VRP set loaded: " + st.last_error;
-    } else if (now - st.last_success > options.stale_after) {
-      reason =
-          absl::StrCat("stale: the source has not answered for ",
-                       absl::FormatDuration(absl::Trunc(now - st.last_success, absl::Seconds(1))),
-                       st.last_error.empty() ? "" : " (" + st.last_error + ")");
+    } else if (now - std::max(st.last_success, st.started) > options.stale_after) {
+      absl::Duration silent = now - std::max(st.last_success, st.started);
+      reason = absl::StrCat("stale: the source has not answered for ",
+                            absl::FormatDuration(absl::Trunc(silent, absl::Seconds(1))),
+                            st.last_error.empty() ? "" : " (" + st.last_error + ")");
     }
     if (!reason.empty())
       return HttpServer::Make(r, bh::status::service_unavailable, "text/plain", reason + "\n");

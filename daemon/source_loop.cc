@@ -2,22 +2,27 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
+
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "base/file_util.h"
 #include "base/log.h"
+#include "roa/history_store.h"
 
 namespace rtr42::daemon {
 
 SourceLoop::SourceLoop(std::unique_ptr<roa::VrpSource> source, roa::History* history,
-                       rtr::Server* server, absl::Duration remote_interval, std::string slurm_path)
+                       rtr::Server* server, SourceLoopOptions options)
     : source_(std::move(source)),
       history_(history),
       server_(server),
-      interval_(source_->is_remote() ? remote_interval : absl::Seconds(1)) {
+      options_(std::move(options)),
+      interval_(source_->is_remote() ? options_.remote_interval : absl::Seconds(1)) {
   status_.source = source_->Describe();
   status_.started = absl::Now();
-  status_.slurm_path = std::move(slurm_path);
+  status_.slurm_path = options_.slurm_path;
+  current_ = history_->current();  // a restored state, or null
 }
 
 SourceLoop::~SourceLoop() { Stop(); }
@@ -44,6 +49,20 @@ void SourceLoop::PollNow() {
   wake_.notify_all();
 }
 
+void SourceLoop::ConfirmWithdrawals() {
+  {
+    std::lock_guard lock(mutex_);
+    if (status_.withdraw_held) {
+      confirm_withdrawals_ = true;
+      RTR42_LOG_WARNING("withdrawals confirmed: %s (-%d of %d VRPs) will be served",
+                        status_.held_revision, status_.held_withdrawals, status_.held_of);
+    }
+    poll_now_ = true;
+    slurm_mtime_ns_ = -1;
+  }
+  wake_.notify_all();
+}
+
 SourceStatus SourceLoop::Status() const {
   std::lock_guard lock(mutex_);
   return status_;
@@ -58,23 +77,32 @@ void SourceLoop::Run() {
   // SLURM is checked every second whatever the source's pace.
   absl::Time next_poll = absl::InfinitePast();
   while (true) {
+    bool confirming;
+    {
+      std::lock_guard lock(mutex_);
+      confirming = confirm_withdrawals_;
+    }
     bool slurm_changed = ReloadSlurm(false);
     bool published = false;
     if (absl::Now() >= next_poll) {
       published = PollOnce();
       next_poll = absl::Now() + interval_;
     }
-    if (slurm_changed && !published) {
-      std::shared_ptr<const roa::VrpSet> raw;
-      std::string revision;
-      {
-        std::lock_guard lock(mutex_);
-        raw = last_raw_;
-        revision = status_.revision;
-      }
-      if (raw) Publish(raw, revision, "; SLURM changed");
+    std::shared_ptr<const roa::VrpSet> raw;
+    std::string revision;
+    bool held;
+    {
+      std::lock_guard lock(mutex_);
+      raw = last_raw_;
+      revision = status_.revision;
+      held = status_.withdraw_held;
+    }
+    // The source reports a set once; a held set is offered again here.
+    if (!published && raw && (slurm_changed || (confirming && held))) {
+      Publish(raw, revision, slurm_changed ? "; SLURM changed" : "; confirmed");
     }
     std::unique_lock lock(mutex_);
+    if (confirming) confirm_withdrawals_ = false;
     wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_ || poll_now_; });
     if (stop_) return;
     if (poll_now_) {
@@ -154,21 +182,62 @@ bool SourceLoop::PollOnce() {
   if (s.diagnostic_list) status_.diagnostics = s.diagnostic_list;
   last_raw_ = s.set;
   lock.unlock();
-  Publish(s.set, s.revision,
-          absl::StrFormat("; %d objects re-read, %d diagnostics, %.1f ms", s.parsed, s.diagnostics,
-                          s.seconds * 1000));
+  return Publish(s.set, s.revision,
+                 absl::StrFormat("; %d objects re-read, %d diagnostics, %.1f ms", s.parsed,
+                                 s.diagnostics, s.seconds * 1000));
+}
+
+bool SourceLoop::PassesWithdrawGuard(const roa::VrpSet& set, const std::string& revision) {
+  std::shared_ptr<const roa::Update> current = history_->current();
+  size_t served = current ? current->set().size() : 0;
+  size_t withdrawn = 0;
+  if (served > 0 && options_.max_withdraw_percent < 100) {
+    withdrawn = roa::Diff(current->set(), set).withdrawn.size();
+  }
+  std::lock_guard lock(mutex_);
+  bool over =
+      served > 0 && double(withdrawn) * 100 > options_.max_withdraw_percent * double(served);
+  if (over && confirm_withdrawals_) {
+    ++status_.withdraw_confirmations;
+    over = false;
+  } else if (over) {
+    if (!status_.withdraw_held || status_.held_withdrawals != withdrawn ||
+        status_.held_revision != revision) {
+      RTR42_LOG_WARNING(
+          "withdraw guard: holding back the set of %s: it would withdraw %d of %d VRPs (%.1f%%, "
+          "more than "
+          "--max-withdraw-percent %g); still serving serial %d; SIGHUP serves it",
+          revision, withdrawn, served, 100.0 * double(withdrawn) / double(served),
+          options_.max_withdraw_percent, current->serial());
+    }
+    if (!status_.withdraw_held) ++status_.withdraw_holds;
+    status_.withdraw_held = true;
+    status_.held_withdrawals = withdrawn;
+    status_.held_of = served;
+    status_.held_revision = revision;
+    return false;
+  }
+  if (status_.withdraw_held) {
+    RTR42_LOG_INFO("withdraw guard: released; the set of %s withdraws %d of %d VRPs", revision,
+                   withdrawn, served);
+    status_.withdraw_held = false;
+    status_.held_withdrawals = status_.held_of = 0;
+    status_.held_revision.clear();
+  }
   return true;
 }
 
-void SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::string& revision,
+bool SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::string& revision,
                          const std::string& detail) {
   std::shared_ptr<const roa::VrpSet> set = raw;
   {
     std::lock_guard lock(mutex_);
     if (slurm_) set = std::make_shared<const roa::VrpSet>(roa::ApplySlurm(*raw, *slurm_));
   }
+  if (!PassesWithdrawGuard(*set, revision)) return false;
   std::shared_ptr<const roa::Update> update = history_->Commit(set, revision);
-  if (!update) return;
+  if (!update) return false;
+  SaveState(*update);
   {
     std::lock_guard lock(mutex_);
     current_ = update;
@@ -183,6 +252,34 @@ void SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::stri
                      ? absl::StrFormat("; SLURM applied to %d source VRPs", raw->size())
                      : std::string());
   server_->Publish(update);
+  return true;
+}
+
+void SourceLoop::SaveState(const roa::Update& update) {
+  if (options_.state_path.empty()) return;
+  absl::Status saved = roa::SaveRtrState(update, options_.state_path);
+  std::lock_guard lock(mutex_);
+  if (saved.ok()) {
+    ++status_.state_saves;
+    if (!status_.state_error.empty()) {
+      RTR42_LOG_INFO("state saved to %s again", options_.state_path);
+      status_.state_error.clear();
+    }
+    return;
+  }
+  ++status_.state_save_failures;
+  // An older file left behind would make a restart reuse this serial for a
+  // different set; without a file a restart starts a new session instead.
+  std::error_code ignored;
+  std::filesystem::remove(options_.state_path, ignored);
+  std::string error(saved.message());
+  if (error != status_.state_error) {
+    RTR42_LOG_ERROR(
+        "cannot save state: %s; the old state file is removed, so a restart starts "
+        "a new RTR session",
+        error);
+  }
+  status_.state_error = error;
 }
 
 }  // namespace rtr42::daemon

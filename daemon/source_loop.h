@@ -1,7 +1,13 @@
 // SourceLoop: the daemon's producer thread. It polls the VRP source (and the
 // SLURM file), turns each new set into a serial in the History and hands the
 // Update to the RTR server. A failing source or SLURM file is logged once per
-// change of condition and changes nothing that is served.
+// change of condition, counted, and changes nothing that is served.
+//
+// The withdraw guard: a new set that would withdraw more than
+// `max_withdraw_percent` of the VRPs served is held back (logged once, shown
+// in Status) until ConfirmWithdrawals() (SIGHUP) lets it through or a later
+// set withdraws less. With `state_path`, every new serial is saved there
+// (roa/history_store.h) before routers are told of it.
 //
 // Local sources are checked every second; remote ones every `remote_interval`.
 // Status() is a snapshot for metrics and health checks, safe from any thread.
@@ -44,18 +50,38 @@ struct SourceStatus {
   std::string slurm_error;
   size_t slurm_filters = 0;
   size_t slurm_assertions = 0;
+  // Withdraw guard
+  bool withdraw_held = false;   // a set is being held back now
+  size_t held_withdrawals = 0;  // VRPs it would withdraw
+  size_t held_of = 0;           // of this many served
+  std::string held_revision;
+  uint64_t withdraw_holds = 0;          // times a set was held back
+  uint64_t withdraw_confirmations = 0;  // held sets let through by SIGHUP
+  // State file
+  uint64_t state_saves = 0;
+  uint64_t state_save_failures = 0;
+  std::string state_error;
+};
+
+struct SourceLoopOptions {
+  absl::Duration remote_interval = absl::Seconds(60);
+  std::string slurm_path;
+  double max_withdraw_percent = 10;  // 100: no guard
+  std::string state_path;            // empty: nothing is saved
 };
 
 class SourceLoop {
  public:
   SourceLoop(std::unique_ptr<roa::VrpSource> source, roa::History* history, rtr::Server* server,
-             absl::Duration remote_interval, std::string slurm_path = "");
+             SourceLoopOptions options);
   ~SourceLoop();
 
   void Start();
   void Stop();
   // Poll now (SIGHUP): re-reads the SLURM file and polls the source.
   void PollNow();
+  // Lets a set held back by the withdraw guard through (SIGHUP), and polls.
+  void ConfirmWithdrawals();
   // One poll, on the calling thread (tests). True if it published a set.
   bool PollOnce();
 
@@ -65,18 +91,24 @@ class SourceLoop {
  private:
   void Run();
   bool ReloadSlurm(bool forced);
-  void Publish(std::shared_ptr<const roa::VrpSet> raw, const std::string& revision,
+  // Returns true if a new serial was published.
+  bool Publish(std::shared_ptr<const roa::VrpSet> raw, const std::string& revision,
                const std::string& detail);
+  // True if `set` may replace the current one; otherwise holds it back.
+  bool PassesWithdrawGuard(const roa::VrpSet& set, const std::string& revision);
+  void SaveState(const roa::Update& update);
 
   std::unique_ptr<roa::VrpSource> source_;
   roa::History* history_;
   rtr::Server* server_;
+  SourceLoopOptions options_;
   absl::Duration interval_;
   std::thread thread_;
   mutable std::mutex mutex_;  // guards status_, current_, slurm state, flags
   std::condition_variable wake_;
   bool stop_ = false;
   bool poll_now_ = false;
+  bool confirm_withdrawals_ = false;  // the next guarded set goes through
   SourceStatus status_;
   std::shared_ptr<const roa::Update> current_;
   std::shared_ptr<const roa::VrpSet> last_raw_;  // the source's set before SLURM

@@ -33,6 +33,12 @@ std::optional<VrpDiff> Update::DiffFrom(uint32_t serial) const {
 History::History(uint16_t session_id, HistoryOptions options)
     : session_id_(session_id), options_(options) {}
 
+History::History(std::shared_ptr<const Update> restored, HistoryOptions options)
+    : session_id_(restored->session_id()),
+      options_(options),
+      current_(std::move(restored)),
+      steps_(current_->steps().begin(), current_->steps().end()) {}
+
 std::shared_ptr<const Update> History::Commit(std::shared_ptr<const VrpSet> set,
                                               std::string revision, absl::Time now) {
   if (!current_) {

@@ -60,6 +60,8 @@ class Update {
   // The oldest serial a diff can start from.
   uint32_t oldest_serial() const;
   size_t retained_serials() const { return steps_.size() + 1; }
+  // The retained steps, oldest first; the last one ends at serial().
+  const std::vector<std::shared_ptr<const SerialStep>>& steps() const { return steps_; }
 
  private:
   uint16_t session_id_;
@@ -72,6 +74,9 @@ class Update {
 class History {
  public:
   History(uint16_t session_id, HistoryOptions options = {});
+  // Carries on from `restored` (a saved Update): its session id, serial and
+  // steps; the next Commit is restored->serial() + 1.
+  History(std::shared_ptr<const Update> restored, HistoryOptions options = {});
 
   // Makes `set` the newest version. Returns the new Update, or nullptr if the
   // set equals the current one (no new serial is used then).

@@ -7,6 +7,37 @@
 #include "roa/nrtm4_source.h"
 
 namespace rtr42::roa {
+namespace {
+
+// A remote repository that could not be cloned yet: every Poll() tries
+// again, so a daemon started while the remote is down (serving its saved
+// state) picks the registry up once it is back.
+class RetryingGitSource : public RegistrySource {
+ public:
+  explicit RetryingGitSource(GitSourceOptions options) : options_(std::move(options)) {}
+
+  absl::StatusOr<std::optional<RegistryDelta>> Poll() override {
+    if (!git_) {
+      absl::StatusOr<std::unique_ptr<GitSource>> git = GitSource::Open(options_);
+      if (!git.ok()) return git.status();
+      git_ = std::move(*git);
+    }
+    return git_->Poll();
+  }
+  void Confirm() override {
+    if (git_) git_->Confirm();
+  }
+  std::string Describe() const override {
+    return absl::StrCat("git ", options_.location, "@", options_.ref);
+  }
+  bool is_remote() const override { return true; }
+
+ private:
+  GitSourceOptions options_;
+  std::unique_ptr<GitSource> git_;
+};
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<RegistrySource>> OpenRegistrySource(const std::string& location,
                                                                    const std::string& ref,
@@ -29,7 +60,11 @@ absl::StatusOr<std::unique_ptr<RegistrySource>> OpenRegistrySource(const std::st
     options.ref = ref.empty() ? "HEAD" : ref;
     options.cache_dir = cache_dir;
     absl::StatusOr<std::unique_ptr<GitSource>> git = GitSource::Open(options);
-    if (!git.ok()) return git.status();
+    if (!git.ok()) {
+      // A remote may be down for a while; a local path that fails is a mistake.
+      if (url) return std::unique_ptr<RegistrySource>(new RetryingGitSource(options));
+      return git.status();
+    }
     return std::unique_ptr<RegistrySource>(std::move(*git));
   }
   if (!fs::is_directory(location, ec)) {

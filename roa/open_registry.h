@@ -1,6 +1,8 @@
 // OpenRegistrySource: picks the source for a --registry argument.
 //
 //   a URL (https://..., ssh://..., git@host:path) -> git, cloned into cache_dir
+//                                                    (a failed clone is retried
+//                                                    by every Poll())
 //   a path that is a git repository (bare or not) -> git, read from the ref
 //   any other directory with data/                -> plain directory
 //   ""                                            -> the embedded sample

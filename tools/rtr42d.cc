@@ -3,10 +3,12 @@
 // serves them to routers over RFC 8210 / RFC 6810.
 #include <signal.h>
 
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "base/args.h"
 #include "base/file_util.h"
 #include "base/log.h"
@@ -14,6 +16,7 @@
 #include "daemon/source_loop.h"
 #include "http/server.h"
 #include "roa/history.h"
+#include "roa/history_store.h"
 #include "roa/open_registry.h"
 #include "roa/vrp_source.h"
 #include "rtr/server.h"
@@ -24,6 +27,38 @@ namespace {
 int Fail(const absl::Status& status) {
   std::cerr << "rtr42d: " << status.message() << "\n";
   return 2;
+}
+
+// Creates the state directory if needed; returns it.
+absl::StatusOr<std::string> PrepareStateDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return absl::InvalidArgumentError("--state-dir " + dir + ": " + ec.message());
+  return dir;
+}
+
+// The saved Update, or null (with one log line saying why) for a new session.
+std::shared_ptr<const roa::Update> RestoreState(const std::string& path) {
+  absl::StatusOr<roa::RtrState> state = roa::LoadRtrState(path);
+  if (!state.ok()) {
+    if (absl::IsNotFound(state.status())) {
+      RTR42_LOG_INFO("no saved state in %s: starting a new RTR session", path);
+    } else {
+      RTR42_LOG_ERROR(
+          "saved state unusable: %s; starting a new RTR session (routers will "
+          "get a Cache Reset)",
+          state.status().message());
+    }
+    return nullptr;
+  }
+  const roa::Update& u = *state->update;
+  RTR42_LOG_INFO(
+      "restored RTR session %d serial %d from %s (saved %s ago): %d VRPs, %d ASPAs, diffs from "
+      "serial %d, revision %s",
+      u.session_id(), u.serial(), path,
+      absl::FormatDuration(absl::Trunc(absl::Now() - state->saved, absl::Seconds(1))),
+      u.set().size(), u.set().aspas().size(), u.oldest_serial(), u.revision());
+  return state->update;
 }
 
 int Main(int argc, char** argv) {
@@ -55,6 +90,12 @@ int Main(int argc, char** argv) {
                  "serve /metrics, /healthz, /rpki.json and /diagnostics here (off by default)");
   args.AddOption("stale-after", "SECONDS",
                  "/healthz fails when the source has not answered for this long (default 3600)");
+  args.AddOption("max-withdraw-percent", "P",
+                 "hold back a new set that withdraws more than P% of the VRPs served until "
+                 "SIGHUP (default 10; 100 turns the guard off)");
+  args.AddOption("state-dir", "DIR",
+                 "keep the RTR session, serial, history and set here, so a restart answers "
+                 "Serial Queries with diffs");
   args.AddOption("log-level", "LEVEL", "debug, info (default), warning, error");
   if (absl::Status s = args.Parse(argc, argv); !s.ok()) return Fail(s);
   if (args.Has("help")) {
@@ -132,17 +173,36 @@ int Main(int argc, char** argv) {
     source = std::make_unique<roa::RegistryVrpSource>(std::move(*registry));
   }
 
-  roa::History history(roa::RandomSessionId(),
-                       roa::HistoryOptions{.min_serials = static_cast<size_t>(*history_n)});
+  absl::StatusOr<double> max_withdraw = args.GetDouble("max-withdraw-percent", 10, 0, 100);
+  if (!max_withdraw.ok()) return Fail(max_withdraw.status());
+
+  roa::HistoryOptions history_options{.min_serials = static_cast<size_t>(*history_n)};
+  std::string state_path;
+  std::shared_ptr<const roa::Update> restored;
+  if (args.Has("state-dir")) {
+    absl::StatusOr<std::string> dir = PrepareStateDir(args.Get("state-dir"));
+    if (!dir.ok()) return Fail(dir.status());
+    state_path = *dir + "/" + roa::kRtrStateFileName;
+    restored = RestoreState(state_path);
+  }
+  std::unique_ptr<roa::History> history =
+      restored ? std::make_unique<roa::History>(restored, history_options)
+               : std::make_unique<roa::History>(roa::RandomSessionId(), history_options);
   rtr::asio::io_context io;
   rtr::Server server(io, options);
   if (absl::Status s = server.Start(); !s.ok()) return Fail(s);
+  // The saved set is served until the source has answered: routers keep
+  // their serial and get diffs.
+  if (restored) server.Publish(restored);
   RTR42_LOG_INFO("rtr42d: source %s, session id %d, refresh %d retry %d expire %d",
-                 source->Describe(), history.session_id(), options.timers.refresh,
+                 source->Describe(), history->session_id(), options.timers.refresh,
                  options.timers.retry, options.timers.expire);
 
-  daemon::SourceLoop loop(std::move(source), &history, &server, absl::Seconds(*poll),
-                          args.Get("slurm"));
+  daemon::SourceLoop loop(std::move(source), history.get(), &server,
+                          daemon::SourceLoopOptions{.remote_interval = absl::Seconds(*poll),
+                                                    .slurm_path = args.Get("slurm"),
+                                                    .max_withdraw_percent = *max_withdraw,
+                                                    .state_path = state_path});
   std::unique_ptr<http::HttpServer> http_server;
   if (args.Has("http")) {
     absl::StatusOr<rtr::tcp::endpoint> e = rtr::ParseListenAddress(args.Get("http"));
@@ -160,7 +220,7 @@ int Main(int argc, char** argv) {
         if (ec) return;
         if (signo == SIGHUP) {
           RTR42_LOG_INFO("SIGHUP: re-reading SLURM and polling the source now");
-          loop.PollNow();
+          loop.ConfirmWithdrawals();
           signals.async_wait(on_signal);
           return;
         }

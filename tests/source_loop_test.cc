@@ -1,0 +1,357 @@
+// The daemon's source loop under failure: every way a source can fail keeps
+// the served set, is logged once per change of condition and shows in the
+// metrics; the withdraw guard; the state file.
+#include "daemon/source_loop.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/log.h"
+#include "daemon/endpoints.h"
+#include "roa/git_source.h"
+#include "roa/history_store.h"
+#include "roa/open_registry.h"
+#include "roa/registry_source.h"
+#include "tests/test_util.h"
+
+namespace rtr42::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunCommand;
+using testing::TempDir;
+using testing::WriteFile;
+
+constexpr char kFilter[] =
+    "1000  permit  172.20.0.0/14  21  29  # main net\n"
+    "9999  deny    0.0.0.0/0      0   32\n";
+constexpr char kFilter6[] = "1000  permit  fd00::/8  44  64\n9999  deny  ::/0  0  128\n";
+
+std::string RouteFile(int i) { return absl::StrFormat("data/route/172.20.%d.0_24", i); }
+std::string RouteObject(int i) {
+  return absl::StrFormat("route: 172.20.%d.0/24\norigin: AS42424200%02d\nsource: DN42\n", i, i);
+}
+
+// A registry of `n` IPv4 route objects, each giving one VRP.
+void WriteRegistry(const std::string& root, int n) {
+  fs::create_directories(root + "/data/route");
+  fs::create_directories(root + "/data/route6");
+  WriteFile(root + "/data/filter.txt", kFilter);
+  WriteFile(root + "/data/filter6.txt", kFilter6);
+  for (int i = 0; i < n; ++i) WriteFile(root + "/" + RouteFile(i), RouteObject(i));
+}
+
+// Collects what is logged while it lives.
+class LogCapture {
+ public:
+  LogCapture() {
+    SetLogSink([this](LogLevel level, absl::string_view message) {
+      lines_.push_back({level, std::string(message)});
+    });
+  }
+  ~LogCapture() { SetLogSink(nullptr); }
+  // Lines at `level` or above that contain `text`.
+  int Count(LogLevel level, absl::string_view text) const {
+    int n = 0;
+    for (const auto& [l, m] : lines_) n += l >= level && absl::StrContains(m, text);
+    return n;
+  }
+  std::string All() const {
+    std::string out;
+    for (const auto& [l, m] : lines_) absl::StrAppend(&out, m, "\n");
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<LogLevel, std::string>> lines_;  // written by the polling thread
+};
+
+class SourceLoopTest : public ::testing::Test {
+ protected:
+  SourceLoopTest() : server_(io_, rtr::ServerOptions{}) {}
+
+  void MakeLoop(std::unique_ptr<roa::VrpSource> source, SourceLoopOptions options = {}) {
+    history_ = std::make_unique<roa::History>(uint16_t{77});
+    loop_ = std::make_unique<SourceLoop>(std::move(source), history_.get(), &server_, options);
+  }
+  void MakeRegistryLoop(const std::string& root, SourceLoopOptions options = {}) {
+    MakeLoop(std::make_unique<roa::RegistryVrpSource>(roa::MakeDirectorySource(root)), options);
+  }
+  uint32_t Serial() const { return loop_->Current() ? loop_->Current()->serial() : 0; }
+  size_t Served() const { return loop_->Current() ? loop_->Current()->set().size() : 0; }
+  std::string Metrics() const { return RenderMetrics(*loop_, server_); }
+  bool HasMetric(absl::string_view line) const {
+    return absl::StrContains(Metrics(), absl::StrCat("\n", line, "\n"));
+  }
+  // The served set must equal the one of serial `serial`, bit for bit.
+  void ExpectStillServing(uint32_t serial, size_t vrps) {
+    ASSERT_NE(loop_->Current(), nullptr);
+    EXPECT_EQ(Serial(), serial);
+    EXPECT_EQ(Served(), vrps);
+    EXPECT_EQ(server_.current()->update().serial(), serial);
+  }
+
+  boost::asio::io_context io_;
+  rtr::Server server_;
+  std::unique_ptr<roa::History> history_;
+  std::unique_ptr<SourceLoop> loop_;
+  TempDir dir_;
+};
+
+TEST_F(SourceLoopTest, BrokenFilterFileKeepsTheSetAndIsLoggedOnce) {
+  WriteRegistry(dir_.path(), 20);
+  MakeRegistryLoop(dir_.path(), SourceLoopOptions{.max_withdraw_percent = 100});
+  LogCapture log;
+  ASSERT_TRUE(loop_->PollOnce());
+  ExpectStillServing(1, 20);
+
+  WriteFile(dir_.path() + "/data/filter.txt", "1000 permit 172.20.0.0/14 21 twentynine\n");
+  EXPECT_FALSE(loop_->PollOnce());
+  EXPECT_FALSE(loop_->PollOnce());
+  ExpectStillServing(1, 20);
+  SourceStatus st = loop_->Status();
+  EXPECT_FALSE(st.last_ok);
+  EXPECT_EQ(st.failures, 2u);
+  EXPECT_TRUE(absl::StrContains(st.last_error, "filter.txt")) << st.last_error;
+  EXPECT_EQ(log.Count(LogLevel::kError, "still serving serial 1"), 1) << log.All();
+  EXPECT_TRUE(HasMetric("rtr42_source_up 0"));
+  EXPECT_TRUE(HasMetric("rtr42_source_failures_total 2"));
+  EXPECT_TRUE(HasMetric("rtr42_serial 1"));
+
+  // Mended: the source recovers; a changed policy is a new serial.
+  WriteFile(dir_.path() + "/data/filter.txt",
+            "1000  permit  172.20.0.0/20  21  29\n9999  deny  0.0.0.0/0  0  32\n");
+  EXPECT_TRUE(loop_->PollOnce());
+  ExpectStillServing(2, 16);
+  EXPECT_EQ(log.Count(LogLevel::kInfo, "recovered"), 1);
+  EXPECT_TRUE(HasMetric("rtr42_source_up 1"));
+}
+
+TEST_F(SourceLoopTest, CorruptJsonFileKeepsTheSet) {
+  std::string path = dir_.path() + "/vrps.json";
+  WriteFile(path,
+            R"({"roas": [{"prefix": "172.20.0.0/24", "maxLength": 28, "asn": "AS4242420000"},
+                         {"prefix": "fd42::/48", "maxLength": 64, "asn": 4242420001}]})");
+  MakeLoop(std::make_unique<roa::JsonVrpSource>(path));
+  LogCapture log;
+  ASSERT_TRUE(loop_->PollOnce());
+  ExpectStillServing(1, 2);
+  WriteFile(path, R"({"roas": [{"prefix": "172.20.0.0/24", "maxLength": 28, "asn": )");
+  EXPECT_FALSE(loop_->PollOnce());
+  EXPECT_FALSE(loop_->PollOnce());
+  ExpectStillServing(1, 2);
+  EXPECT_EQ(log.Count(LogLevel::kError, path), 1) << log.All();
+  EXPECT_TRUE(HasMetric("rtr42_source_failures_total 2"));
+  fs::remove(path);  // gone altogether: a new condition, logged again
+  EXPECT_FALSE(loop_->PollOnce());
+  ExpectStillServing(1, 2);
+  EXPECT_EQ(log.Count(LogLevel::kError, "still serving serial 1"), 2) << log.All();
+}
+
+// A git registry made with the git command line.
+class GitRepo {
+ public:
+  explicit GitRepo(std::string path) : path_(std::move(path)) { Git("init -q -b main"); }
+  void Git(const std::string& args) {
+    ASSERT_EQ(RunCommand(absl::StrCat("git -C '", path_, "' -c user.name=t -c user.email=t@t ",
+                                      args, " >/dev/null 2>&1")),
+              0)
+        << args;
+  }
+  void CommitAll(const std::string& message) {
+    Git("add -A");
+    Git("commit -q -m '" + message + "'");
+  }
+  std::string Output(const std::string& args) {
+    std::string out;
+    RunCommand(absl::StrCat("git -C '", path_, "' ", args), &out);
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+  }
+
+ private:
+  std::string path_;
+};
+
+TEST_F(SourceLoopTest, CorruptGitCommitKeepsTheSet) {
+  std::string repo_path = dir_.path() + "/registry";
+  WriteRegistry(repo_path, 10);
+  GitRepo repo(repo_path);
+  repo.CommitAll("ten routes");
+  absl::StatusOr<std::unique_ptr<roa::RegistrySource>> git =
+      roa::OpenRegistrySource(repo_path, "main", "");
+  ASSERT_TRUE(git.ok()) << git.status();
+  MakeLoop(std::make_unique<roa::RegistryVrpSource>(std::move(*git)));
+  LogCapture log;
+  ASSERT_TRUE(loop_->PollOnce());
+  ExpectStillServing(1, 10);
+
+  // The next commit adds a route object whose blob is then lost.
+  WriteFile(repo_path + "/" + RouteFile(10), RouteObject(10));
+  repo.CommitAll("eleven");
+  std::string blob = repo.Output("rev-parse HEAD:" + RouteFile(10));
+  ASSERT_EQ(blob.size(), 40u);
+  fs::remove(absl::StrCat(repo_path, "/.git/objects/", blob.substr(0, 2), "/", blob.substr(2)));
+  EXPECT_FALSE(loop_->PollOnce());
+  ExpectStillServing(1, 10);
+  EXPECT_TRUE(absl::StrContains(loop_->Status().last_error, RouteFile(10)))
+      << loop_->Status().last_error;
+  EXPECT_EQ(log.Count(LogLevel::kError, "still serving serial 1"), 1) << log.All();
+
+  // A later good commit (the lost object deleted again) is served.
+  fs::remove(repo_path + "/" + RouteFile(10));
+  WriteFile(repo_path + "/" + RouteFile(11), RouteObject(11));
+  repo.CommitAll("fixed");
+  EXPECT_TRUE(loop_->PollOnce());
+  ExpectStillServing(2, 11);
+}
+
+TEST_F(SourceLoopTest, UnreachableRemoteIsRetriedAndLaterLossKeepsTheSet) {
+  std::string remote = dir_.path() + "/remote";
+  std::string url = "file://" + remote;
+  absl::StatusOr<std::unique_ptr<roa::RegistrySource>> git =
+      roa::OpenRegistrySource(url, "main", dir_.path() + "/cache");
+  ASSERT_TRUE(git.ok()) << "a remote that is down at start is retried: " << git.status();
+  MakeLoop(std::make_unique<roa::RegistryVrpSource>(std::move(*git)));
+  LogCapture log;
+  EXPECT_FALSE(loop_->PollOnce());
+  EXPECT_FALSE(loop_->PollOnce());
+  EXPECT_EQ(loop_->Current(), nullptr);
+  EXPECT_EQ(log.Count(LogLevel::kError, "no VRP set to serve yet"), 1) << log.All();
+
+  // The remote comes up.
+  WriteRegistry(remote, 5);
+  GitRepo repo(remote);
+  repo.CommitAll("five");
+  EXPECT_TRUE(loop_->PollOnce());
+  ExpectStillServing(1, 5);
+
+  // And goes away again.
+  fs::rename(remote, remote + ".gone");
+  EXPECT_FALSE(loop_->PollOnce());
+  ExpectStillServing(1, 5);
+  EXPECT_EQ(log.Count(LogLevel::kError, "still serving serial 1"), 1) << log.All();
+  EXPECT_TRUE(HasMetric("rtr42_source_up 0"));
+}
+
+TEST_F(SourceLoopTest, WithdrawGuardHoldsUntilTheShareFalls) {
+  WriteRegistry(dir_.path(), 20);
+  MakeRegistryLoop(dir_.path(), SourceLoopOptions{.max_withdraw_percent = 10});
+  LogCapture log;
+  ASSERT_TRUE(loop_->PollOnce());  // the first set is never held
+  ExpectStillServing(1, 20);
+
+  // 2 of 20 (10%) is not more than 10%: served.
+  fs::remove(dir_.path() + "/" + RouteFile(0));
+  fs::remove(dir_.path() + "/" + RouteFile(1));
+  EXPECT_TRUE(loop_->PollOnce());
+  ExpectStillServing(2, 18);
+
+  // 4 of 18 (22%): held back, once logged, visible in status and metrics.
+  for (int i = 2; i < 6; ++i) fs::remove(dir_.path() + "/" + RouteFile(i));
+  EXPECT_FALSE(loop_->PollOnce());
+  EXPECT_FALSE(loop_->PollOnce());
+  ExpectStillServing(2, 18);
+  SourceStatus st = loop_->Status();
+  EXPECT_TRUE(st.withdraw_held);
+  EXPECT_EQ(st.held_withdrawals, 4u);
+  EXPECT_EQ(st.held_of, 18u);
+  EXPECT_EQ(st.withdraw_holds, 1u);
+  EXPECT_TRUE(st.last_ok);  // the source is fine; its set is held
+  EXPECT_EQ(log.Count(LogLevel::kWarning, "would withdraw 4 of 18 VRPs"), 1) << log.All();
+  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_holding 1"));
+  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_held_withdrawals 4"));
+  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_holds_total 1"));
+
+  // Two of them come back: 2 of 18 (11%) is still too many.
+  WriteFile(dir_.path() + "/" + RouteFile(2), RouteObject(2));
+  WriteFile(dir_.path() + "/" + RouteFile(3), RouteObject(3));
+  EXPECT_FALSE(loop_->PollOnce());
+  EXPECT_EQ(log.Count(LogLevel::kWarning, "would withdraw 2 of 18 VRPs"), 1) << log.All();
+  EXPECT_EQ(loop_->Status().withdraw_holds, 1u);  // the same hold, a new condition
+  // A third: 1 of 18 withdrawn, below the limit: served.
+  WriteFile(dir_.path() + "/" + RouteFile(4), RouteObject(4));
+  EXPECT_TRUE(loop_->PollOnce());
+  ExpectStillServing(3, 17);
+  EXPECT_FALSE(loop_->Status().withdraw_held);
+  EXPECT_EQ(log.Count(LogLevel::kInfo, "withdraw guard: released"), 1) << log.All();
+  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_holding 0"));
+}
+
+TEST_F(SourceLoopTest, WithdrawGuardReleasesOnConfirmation) {
+  WriteRegistry(dir_.path(), 20);
+  MakeRegistryLoop(dir_.path());  // default: 10%
+  LogCapture log;
+  ASSERT_TRUE(loop_->PollOnce());
+  // The registry loses every route: the mass withdrawal the guard is for.
+  fs::remove_all(dir_.path() + "/data/route");
+  fs::create_directories(dir_.path() + "/data/route");
+  EXPECT_FALSE(loop_->PollOnce());
+  ExpectStillServing(1, 20);
+  EXPECT_EQ(log.Count(LogLevel::kWarning, "would withdraw 20 of 20 VRPs"), 1) << log.All();
+
+  // SIGHUP (ConfirmWithdrawals) on the running loop lets it through.
+  loop_->Start();
+  loop_->ConfirmWithdrawals();
+  for (int i = 0; i < 100 && Serial() != 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  loop_->Stop();
+  ExpectStillServing(2, 0);
+  EXPECT_EQ(loop_->Status().withdraw_confirmations, 1u);
+  EXPECT_FALSE(loop_->Status().withdraw_held);
+  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_confirmations_total 1"));
+
+  // A confirmation with nothing held does not let a later flood through.
+  WriteRegistry(dir_.path(), 20);
+  EXPECT_TRUE(loop_->PollOnce());  // from an empty set nothing is withdrawn
+  loop_->ConfirmWithdrawals();
+  fs::remove_all(dir_.path() + "/data/route");
+  fs::create_directories(dir_.path() + "/data/route");
+  EXPECT_FALSE(loop_->PollOnce());
+  ExpectStillServing(3, 20);
+}
+
+TEST_F(SourceLoopTest, GuardOffAtOneHundredPercent) {
+  WriteRegistry(dir_.path(), 20);
+  MakeRegistryLoop(dir_.path(), SourceLoopOptions{.max_withdraw_percent = 100});
+  ASSERT_TRUE(loop_->PollOnce());
+  fs::remove_all(dir_.path() + "/data/route");
+  EXPECT_TRUE(loop_->PollOnce());
+  ExpectStillServing(2, 0);
+}
+
+TEST_F(SourceLoopTest, EveryNewSerialIsSavedAndSaveFailuresAreCounted) {
+  WriteRegistry(dir_.path(), 20);
+  std::string state = dir_.path() + "/state/" + roa::kRtrStateFileName;
+  fs::create_directories(dir_.path() + "/state");
+  MakeRegistryLoop(dir_.path(), SourceLoopOptions{.state_path = state});
+  ASSERT_TRUE(loop_->PollOnce());
+  fs::remove(dir_.path() + "/" + RouteFile(0));
+  ASSERT_TRUE(loop_->PollOnce());
+  absl::StatusOr<roa::RtrState> saved = roa::LoadRtrState(state);
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  EXPECT_EQ(saved->update->serial(), 2u);
+  EXPECT_EQ(saved->update->session_id(), 77);
+  EXPECT_EQ(saved->update->set(), loop_->Current()->set());
+  EXPECT_TRUE(saved->update->DiffFrom(1).has_value());
+  EXPECT_TRUE(HasMetric("rtr42_state_saves_total 2"));
+
+  // The directory vanishes: serving goes on, the failure is logged once and counted.
+  LogCapture log;
+  fs::remove_all(dir_.path() + "/state");
+  fs::remove(dir_.path() + "/" + RouteFile(1));
+  ASSERT_TRUE(loop_->PollOnce());
+  fs::remove(dir_.path() + "/" + RouteFile(2));
+  ASSERT_TRUE(loop_->PollOnce());
+  ExpectStillServing(4, 17);
+  EXPECT_EQ(log.Count(LogLevel::kError, "cannot save state"), 1) << log.All();
+  EXPECT_TRUE(HasMetric("rtr42_state_save_failures_total 2"));
+}
+
+}  // namespace
+}  // namespace rtr42::daemon
