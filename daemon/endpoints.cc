@@ -116,6 +116,13 @@ std::string RenderMetrics(const SourceLoop& loop, const rtr::Server& server) {
   absl::StrAppend(&out, "rtr42_connections ", server.session_count(), "\n");
   Metric(&out, "rtr42_connections_refused_total", "counter", "Connections refused at the limit.");
   absl::StrAppend(&out, "rtr42_connections_refused_total ", s.connections_refused.load(), "\n");
+  Metric(&out, "rtr42_sessions_closed_by_limit_total", "counter",
+         "Sessions the server closed for a limit, by reason.");
+  for (size_t r = 0; r < s.closed_by_limit.size(); ++r) {
+    absl::StrAppend(&out, "rtr42_sessions_closed_by_limit_total{reason=\"",
+                    rtr::CloseReasonName(static_cast<rtr::CloseReason>(r)), "\"} ",
+                    s.closed_by_limit[r].load(), "\n");
+  }
   Metric(&out, "rtr42_pdus_sent_total", "counter", "RTR PDUs sent.");
   absl::StrAppend(&out, "rtr42_pdus_sent_total ", s.pdus_sent.load(), "\n");
   Metric(&out, "rtr42_bytes_sent_total", "counter", "RTR bytes sent.");

@@ -27,6 +27,22 @@ absl::StatusOr<tcp::endpoint> ParseListenAddress(const std::string& text) {
   return tcp::endpoint(address, static_cast<uint16_t>(port));
 }
 
+const char* CloseReasonName(CloseReason reason) {
+  switch (reason) {
+    case CloseReason::kSlowReader:
+      return "slow_reader";
+    case CloseReason::kBacklog:
+      return "queued_bytes";
+    case CloseReason::kNoQuery:
+      return "no_query";
+    case CloseReason::kIdle:
+      return "idle";
+    case CloseReason::kCount:
+      break;
+  }
+  return "?";
+}
+
 Server::Server(asio::io_context& io, ServerOptions options)
     : io_(io), options_(std::move(options)) {}
 
@@ -91,6 +107,7 @@ template <typename Stream>
 void Server::Admit(Stream stream) {
   std::shared_ptr<Session> session;
   size_t active = 0;
+  bool first_refusal = false;
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return;
@@ -100,6 +117,10 @@ void Server::Admit(Stream stream) {
       session = std::make_shared<StreamSession<Stream>>(std::move(stream), *this, id);
       sessions_.emplace(id, session);
       ++active;
+    } else {
+      first_refusal = !at_limit_;
+      at_limit_ = true;
+      ++refused_at_limit_;
     }
   }
   if (session) {
@@ -118,8 +139,15 @@ void Server::Admit(Stream stream) {
     }
   }();
   tcp::endpoint peer = socket.remote_endpoint(ignored);
-  RTR42_LOG_WARNING("connection from %s refused: limit of %d connections reached",
-                    peer.address().to_string(), options_.max_connections);
+  // Once per episode: a flood of connections must not flood the log too.
+  if (first_refusal) {
+    RTR42_LOG_WARNING(
+        "connection limit of %d reached (--max-connections): refusing new connections, first "
+        "from %s",
+        options_.max_connections, peer.address().to_string());
+  } else {
+    RTR42_LOG_DEBUG("connection from %s refused at the limit", peer.address().to_string());
+  }
   socket.close(ignored);
 }
 
@@ -179,6 +207,12 @@ void Server::Stop() {
 void Server::Remove(uint64_t id) {
   std::lock_guard lock(mutex_);
   sessions_.erase(id);
+  if (at_limit_ && sessions_.size() < options_.max_connections) {
+    RTR42_LOG_INFO("below the connection limit again: accepting; %d connections were refused",
+                   refused_at_limit_);
+    at_limit_ = false;
+    refused_at_limit_ = 0;
+  }
 }
 
 void Server::Publish(std::shared_ptr<const roa::Update> update) {

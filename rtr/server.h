@@ -4,9 +4,18 @@
 // own strand, so a small fixed pool of threads serves every router; a
 // connection limit that is enforced at accept. Publish() hands a new Update
 // to every session (Serial Notify fan-out). Sessions answer queries with
-// gather-writes of the shared EncodedUpdate buffers, read no further query
-// until the previous answer is written, and are closed when a write makes no
-// progress for `write_stall_timeout` (a router that stopped reading).
+// gather-writes of the shared EncodedUpdate buffers and read no further query
+// until the previous answer is written.
+//
+// Limits, each logged when it closes a session and counted by reason:
+//   write_stall_timeout  a write made no progress (a router stopped reading)
+//   max_queued_bytes     unwritten output of one session
+//   max_input_bytes      unread input buffered (reading pauses; not a close)
+//   first_query_timeout  a connection that sends no PDU at all
+//   idle_timeout         a session that sends nothing for this long
+//   TCP keepalive        reaps peers that vanished without a FIN or RST
+// A slow session only ever waits on its own socket, never holds a lock or a
+// thread, so it cannot stall others.
 #ifndef RTR42_RTR_SERVER_H_
 #define RTR42_RTR_SERVER_H_
 
@@ -50,12 +59,23 @@ struct ServerOptions {
   uint8_t max_version = kMaxVersion;  // the highest RTR version offered
   Timers timers;
   absl::Duration write_stall_timeout = absl::Seconds(60);
+  size_t max_queued_bytes = 256 << 20;
+  size_t max_input_bytes = 64 << 10;
+  absl::Duration first_query_timeout = absl::Seconds(60);
+  absl::Duration idle_timeout = absl::Hours(4);  // InfiniteDuration(): none
+  // TCP keepalive probes after this much silence (zero: off).
+  absl::Duration keepalive_idle = absl::Seconds(60);
 };
+
+// Why the server ended a session on its own.
+enum class CloseReason { kSlowReader, kBacklog, kNoQuery, kIdle, kCount };
+const char* CloseReasonName(CloseReason reason);
 
 // Counters, readable from any thread.
 struct ServerStats {
   std::atomic<uint64_t> sessions_opened{0};
   std::atomic<uint64_t> connections_refused{0};
+  std::array<std::atomic<uint64_t>, static_cast<size_t>(CloseReason::kCount)> closed_by_limit{};
   std::atomic<uint64_t> reset_queries{0};
   std::atomic<uint64_t> serial_queries{0};
   std::atomic<uint64_t> cache_resets{0};
@@ -120,6 +140,8 @@ class Server {
   std::map<uint64_t, std::shared_ptr<Session>> sessions_;
   uint64_t next_id_ = 1;
   bool stopped_ = false;
+  bool at_limit_ = false;          // refusing connections now
+  uint64_t refused_at_limit_ = 0;  // refused since the limit was reached
   ServerStats stats_;
 };
 

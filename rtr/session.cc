@@ -1,14 +1,15 @@
 #include "rtr/session.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/log.h"
 
 namespace rtr42::rtr {
 namespace {
-
-// Stop reading while this much input waits (a router pipelining queries).
-constexpr size_t kMaxBufferedInput = 64 * 1024;
 
 std::string EndpointString(const tcp::endpoint& e) {
   return e.address().is_v6() ? absl::StrCat("[", e.address().to_string(), "]:", e.port())
@@ -23,12 +24,28 @@ StreamSession<Stream>::StreamSession(Stream stream, Server& server, uint64_t id)
       server_(server),
       id_(id),
       stall_timer_(stream_.get_executor()),
+      idle_timer_(stream_.get_executor()),
       logic_(server.options().max_version) {
   boost::system::error_code ec;
   tcp::endpoint remote = Socket().remote_endpoint(ec);
   peer_ = ec ? "unknown peer" : EndpointString(remote);
   if (std::is_same_v<Stream, TlsStream>) peer_ += " (TLS)";
   Socket().set_option(tcp::no_delay(true), ec);
+  SetKeepalive();
+}
+
+template <typename Stream>
+void StreamSession<Stream>::SetKeepalive() {
+  int64_t idle = absl::ToInt64Seconds(server_.options().keepalive_idle);
+  if (idle <= 0) return;
+  // Probes every 10 s after `idle` of silence; 6 unanswered ones end the
+  // connection (the read then fails and the session is reaped).
+  int fd = Socket().native_handle();
+  int on = 1, idle_s = static_cast<int>(std::min<int64_t>(idle, 32767)), interval = 10, count = 6;
+  ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof idle_s);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
 }
 
 template <>
@@ -44,6 +61,7 @@ template <typename Stream>
 void StreamSession<Stream>::Start() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] {
     if (!self->current_) self->current_ = self->server_.current();
+    self->ArmIdleTimer();
     self->DoRead();
   });
 }
@@ -64,7 +82,8 @@ void StreamSession<Stream>::Close(std::string reason) {
 
 template <typename Stream>
 void StreamSession<Stream>::DoRead() {
-  if (reading_ || closed_ || logic_.buffered() >= kMaxBufferedInput) return;
+  // A router pipelining queries waits while this much input is unread.
+  if (reading_ || closed_ || logic_.buffered() >= server_.options().max_input_bytes) return;
   reading_ = true;
   stream_.async_read_some(
       asio::buffer(read_buffer_),
@@ -75,6 +94,8 @@ void StreamSession<Stream>::DoRead() {
           self->Shutdown(ec == asio::error::eof ? "closed by peer" : ec.message());
           return;
         }
+        self->heard_from_peer_ = true;
+        self->ArmIdleTimer();
         if (!self->closing_) {
           self->logic_.Receive(absl::string_view(self->read_buffer_.data(), n));
           self->Pump();
@@ -151,6 +172,14 @@ void StreamSession<Stream>::MaybeNotify() {
 
 template <typename Stream>
 void StreamSession<Stream>::Enqueue(Response response) {
+  size_t size = ResponseSize(response);
+  if (queued_bytes_ + size > server_.options().max_queued_bytes) {
+    CloseForLimit(CloseReason::kBacklog,
+                  absl::StrCat("output backlog of ", queued_bytes_ + size,
+                               " bytes is over the limit of ", server_.options().max_queued_bytes));
+    return;
+  }
+  queued_bytes_ += size;
   queue_.push_back(std::move(response));
   if (!writing_) {
     writing_ = true;
@@ -166,9 +195,39 @@ void StreamSession<Stream>::ArmStallTimer() {
       std::chrono::milliseconds(absl::ToInt64Milliseconds(server_.options().write_stall_timeout)));
   stall_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec || self->closed_ || !self->writing_) return;
-    self->Shutdown("slow reader: no write progress in " +
-                   absl::FormatDuration(self->server_.options().write_stall_timeout));
+    self->CloseForLimit(CloseReason::kSlowReader,
+                        "slow reader: no write progress in " +
+                            absl::FormatDuration(self->server_.options().write_stall_timeout));
   });
+}
+
+template <typename Stream>
+void StreamSession<Stream>::ArmIdleTimer() {
+  const ServerOptions& o = server_.options();
+  absl::Duration limit = heard_from_peer_ ? o.idle_timeout : o.first_query_timeout;
+  if (limit == absl::InfiniteDuration()) return;
+  idle_timer_.expires_after(std::chrono::milliseconds(absl::ToInt64Milliseconds(limit)));
+  idle_timer_.async_wait([self = shared_from_this(), limit](const boost::system::error_code& ec) {
+    if (ec || self->closed_) return;
+    if (self->writing_) {  // answering it: the write-stall limit watches that
+      self->ArmIdleTimer();
+      return;
+    }
+    if (self->heard_from_peer_) {
+      self->CloseForLimit(CloseReason::kIdle,
+                          absl::StrCat("idle: no PDU for ", absl::FormatDuration(limit)));
+    } else {
+      self->CloseForLimit(
+          CloseReason::kNoQuery,
+          absl::StrCat("no PDU within ", absl::FormatDuration(limit), " of connecting"));
+    }
+  });
+}
+
+template <typename Stream>
+void StreamSession<Stream>::CloseForLimit(CloseReason reason, const std::string& why) {
+  ++server_.mutable_stats().closed_by_limit[static_cast<size_t>(reason)];
+  Shutdown(why, /*limit=*/true);
 }
 
 template <typename Stream>
@@ -194,6 +253,7 @@ void StreamSession<Stream>::DoWrite() {
         self->bytes_sent_ += n;
         self->server_.mutable_stats().bytes_sent += n;
         self->front_offset_ += n;
+        self->queued_bytes_ -= n;
         if (self->front_offset_ >= ResponseSize(self->queue_.front())) {
           self->queue_.pop_front();
           self->front_offset_ = 0;
@@ -224,16 +284,18 @@ void StreamSession<Stream>::RecordNotifyWritten() {
 }
 
 template <typename Stream>
-void StreamSession<Stream>::Shutdown(const std::string& reason) {
+void StreamSession<Stream>::Shutdown(const std::string& reason, bool limit) {
   if (closed_) return;
   closed_ = true;
   if (counted_version_) --server_.mutable_stats().sessions_by_version[*counted_version_];
   boost::system::error_code ec;
   stall_timer_.cancel();
+  idle_timer_.cancel();
   Socket().shutdown(tcp::socket::shutdown_both, ec);
   Socket().close(ec);
   std::string version = logic_.version() ? absl::StrCat("v", *logic_.version()) : "no version";
-  RTR42_LOG_INFO("session %s closed (%s, %d bytes sent): %s", peer_, version, bytes_sent_, reason);
+  Log(limit ? LogLevel::kWarning : LogLevel::kInfo, "session %s closed (%s, %d bytes sent): %s",
+      peer_, version, bytes_sent_, reason);
   server_.Remove(id_);
 }
 

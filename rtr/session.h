@@ -55,8 +55,14 @@ class StreamSession : public Session, public std::enable_shared_from_this<Stream
   void Enqueue(Response response);
   void DoWrite();
   void ArmStallTimer();
+  // (Re)arms the idle timer: the first PDU must come within
+  // first_query_timeout, each later one within idle_timeout.
+  void ArmIdleTimer();
+  void CloseForLimit(CloseReason reason, const std::string& why);
+  void SetKeepalive();
   void MaybeNotify();
-  void Shutdown(const std::string& reason);
+  // Closes the connection and logs one line (a warning when a limit closed it).
+  void Shutdown(const std::string& reason, bool limit = false);
   void RecordNotifyWritten();
 
   Stream stream_;
@@ -64,6 +70,8 @@ class StreamSession : public Session, public std::enable_shared_from_this<Stream
   const uint64_t id_;
   std::string peer_;
   asio::steady_timer stall_timer_;
+  asio::steady_timer idle_timer_;
+  bool heard_from_peer_ = false;  // any byte received
   SessionLogic logic_;
   std::shared_ptr<const EncodedUpdate> current_;
   std::array<char, 4096> read_buffer_;
@@ -72,6 +80,7 @@ class StreamSession : public Session, public std::enable_shared_from_this<Stream
   bool closed_ = false;
   std::deque<Response> queue_;
   size_t front_offset_ = 0;  // bytes of queue_.front() already written
+  size_t queued_bytes_ = 0;  // unwritten bytes in queue_
   bool writing_ = false;
   uint64_t bytes_sent_ = 0;
   uint64_t queries_ = 0;

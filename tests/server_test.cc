@@ -1,6 +1,6 @@
 // The server over real TCP on 127.0.0.1: queries, Serial Notify, error paths
-// that end one session while others go on, the connection limit and the
-// slow-reader limit.
+// that end one session while others go on, and every limit: connections,
+// slow readers, queued bytes, silent and idle sessions, reset connections.
 #include "rtr/server.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +9,7 @@
 
 #include "absl/time/clock.h"
 #include "rtr/client.h"
+#include "tests/test_util.h"
 
 namespace rtr42::rtr {
 namespace {
@@ -228,6 +229,7 @@ TEST_F(ServerTest, EachErrorPathOverTheWire) {
 }
 
 TEST_F(ServerTest, ConnectionLimitIsEnforced) {
+  testing::LogCapture log;
   StartServer(ServerOptions{.max_connections = 2});
   Publish({V("172.20.0.0/24", 28, 1)});
   auto a = Client(), b = Client();
@@ -236,10 +238,15 @@ TEST_F(ServerTest, ConnectionLimitIsEnforced) {
   auto refused = c->Reset();
   EXPECT_FALSE(refused.ok());
   EXPECT_TRUE(a->Reset().ok());
-  EXPECT_EQ(server_->stats().connections_refused.load(), 1u);
+  auto d = Client();
+  EXPECT_FALSE(d->Reset().ok());
+  EXPECT_EQ(server_->stats().connections_refused.load(), 2u);
+  // One line when the limit is reached, not one per refused connection.
+  EXPECT_EQ(log.Count(LogLevel::kWarning, "connection limit of 2 reached"), 1) << log.All();
   a.reset();
   ASSERT_TRUE(SessionsBecome(1));
   EXPECT_TRUE(Client()->Reset().ok());
+  EXPECT_EQ(log.Count(LogLevel::kInfo, "2 connections were refused"), 1) << log.All();
 }
 
 TEST_F(ServerTest, NotifyReachesEverySessionAndIsCoalesced) {
@@ -322,6 +329,111 @@ TEST_F(ServerTest, SlowReaderIsClosed) {
   ASSERT_TRUE(SessionsBecome(1)) << "the stalled session was not closed";
   EXPECT_TRUE(reader->Reset().ok());
   EXPECT_EQ(reader->size(), 600000u);
+}
+
+std::vector<roa::Vrp> ManyVrps(uint32_t n) {
+  std::vector<roa::Vrp> many;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint8_t bytes[4] = {10, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)};
+    many.push_back({*roa::Prefix::FromBytes(roa::Family::kIpv4, bytes, 32), 32, 64512});
+  }
+  return many;
+}
+
+TEST_F(ServerTest, SlowReaderNeverStallsOthers) {
+  StartServer(ServerOptions{.write_stall_timeout = absl::Seconds(30)});
+  Publish(ManyVrps(600000));
+  // Five sessions ask for 12 MB each and never read.
+  std::vector<std::unique_ptr<RtrClient>> stalled;
+  std::string q;
+  AppendResetQuery(&q, 1);
+  for (int i = 0; i < 5; ++i) {
+    stalled.push_back(Client());
+    ASSERT_TRUE(stalled.back()->SendBytes(q).ok());
+  }
+  ASSERT_TRUE(SessionsBecome(5));
+  absl::SleepFor(absl::Milliseconds(200));  // their socket buffers fill
+  // Others are served in full meanwhile, including after a new serial.
+  for (int i = 0; i < 3; ++i) {
+    auto reader = Client();
+    ASSERT_TRUE(reader->Reset().ok());
+    EXPECT_EQ(reader->size(), 600000u);
+  }
+  std::vector<roa::Vrp> next = ManyVrps(600000);
+  next.push_back(V("172.20.0.0/24", 28, 1));
+  auto follower = Client();
+  ASSERT_TRUE(follower->Reset().ok());
+  Publish(std::move(next));
+  auto notified = follower->WaitForNotify(absl::Seconds(10));
+  ASSERT_TRUE(notified.ok() && *notified);
+  ASSERT_TRUE(follower->Refresh().ok());
+  EXPECT_EQ(follower->size(), 600001u);
+  // The stalled ones are still there, waiting on their own sockets only.
+  EXPECT_EQ(server_->session_count(), 6u);
+  EXPECT_EQ(server_->stats().closed_by_limit[size_t(CloseReason::kSlowReader)].load(), 0u);
+}
+
+TEST_F(ServerTest, QueuedBytesLimitClosesTheSession) {
+  testing::LogCapture log;
+  StartServer(ServerOptions{.max_queued_bytes = 100000});
+  Publish(ManyVrps(10000));  // a full response of 200 kB
+  auto big = Client();
+  EXPECT_FALSE(big->Reset().ok());
+  ASSERT_TRUE(SessionsBecome(0));
+  EXPECT_EQ(server_->stats().closed_by_limit[size_t(CloseReason::kBacklog)].load(), 1u);
+  EXPECT_EQ(log.Count(LogLevel::kWarning, "is over the limit of 100000"), 1) << log.All();
+  // A diff that fits is sent.
+  Publish({V("172.20.0.0/24", 28, 1)});
+  auto small = Client();
+  EXPECT_TRUE(small->Reset().ok());
+  EXPECT_EQ(small->size(), 1u);
+}
+
+TEST_F(ServerTest, SilentConnectionIsClosed) {
+  testing::LogCapture log;
+  StartServer(ServerOptions{.first_query_timeout = absl::Milliseconds(300)});
+  Publish({V("172.20.0.0/24", 28, 1)});
+  auto silent = Client();
+  ASSERT_TRUE(SessionsBecome(1));
+  ASSERT_TRUE(SessionsBecome(0));
+  EXPECT_EQ(server_->stats().closed_by_limit[size_t(CloseReason::kNoQuery)].load(), 1u);
+  EXPECT_EQ(log.Count(LogLevel::kWarning, "no PDU within 300ms of connecting"), 1) << log.All();
+}
+
+TEST_F(ServerTest, IdleSessionIsClosedActiveOneStays) {
+  StartServer(ServerOptions{.idle_timeout = absl::Milliseconds(500)});
+  Publish({V("172.20.0.0/24", 28, 1)});
+  auto idle = Client();
+  auto active = Client();
+  ASSERT_TRUE(idle->Reset().ok());
+  ASSERT_TRUE(active->Reset().ok());
+  for (int i = 0; i < 12; ++i) {  // 1.2 s of queries every 100 ms
+    absl::SleepFor(absl::Milliseconds(100));
+    ASSERT_TRUE(active->Refresh().ok()) << i;
+  }
+  ASSERT_TRUE(SessionsBecome(1));
+  EXPECT_TRUE(active->Refresh().ok());
+  EXPECT_EQ(server_->stats().closed_by_limit[size_t(CloseReason::kIdle)].load(), 1u);
+}
+
+TEST_F(ServerTest, ResetConnectionsAreReaped) {
+  StartServer();
+  Publish(ManyVrps(200000));
+  for (int i = 0; i < 10; ++i) {
+    asio::io_context io;
+    tcp::socket socket(io);
+    socket.connect(server_->bound_endpoints().at(0));
+    std::string q;
+    AppendResetQuery(&q, 1);
+    asio::write(socket, asio::buffer(q));
+    char some[100];
+    asio::read(socket, asio::buffer(some));
+    // Close with an RST in the middle of the 4 MB answer.
+    socket.set_option(asio::socket_base::linger(true, 0));
+    socket.close();
+  }
+  ASSERT_TRUE(SessionsBecome(0)) << server_->session_count() << " sessions left";
+  EXPECT_TRUE(Client()->Reset().ok());
 }
 
 TEST(ServerStartTest, UnbindableAddressIsFatalOnlyWhenRequired) {

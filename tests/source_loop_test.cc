@@ -23,6 +23,7 @@ namespace rtr42::daemon {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::LogCapture;
 using testing::RunCommand;
 using testing::TempDir;
 using testing::WriteFile;
@@ -45,31 +46,6 @@ void WriteRegistry(const std::string& root, int n) {
   WriteFile(root + "/data/filter6.txt", kFilter6);
   for (int i = 0; i < n; ++i) WriteFile(root + "/" + RouteFile(i), RouteObject(i));
 }
-
-// Collects what is logged while it lives.
-class LogCapture {
- public:
-  LogCapture() {
-    SetLogSink([this](LogLevel level, absl::string_view message) {
-      lines_.push_back({level, std::string(message)});
-    });
-  }
-  ~LogCapture() { SetLogSink(nullptr); }
-  // Lines at `level` or above that contain `text`.
-  int Count(LogLevel level, absl::string_view text) const {
-    int n = 0;
-    for (const auto& [l, m] : lines_) n += l >= level && absl::StrContains(m, text);
-    return n;
-  }
-  std::string All() const {
-    std::string out;
-    for (const auto& [l, m] : lines_) absl::StrAppend(&out, m, "\n");
-    return out;
-  }
-
- private:
-  std::vector<std::pair<LogLevel, std::string>> lines_;  // written by the polling thread
-};
 
 class SourceLoopTest : public ::testing::Test {
  protected:
@@ -122,6 +98,7 @@ TEST_F(SourceLoopTest, BrokenFilterFileKeepsTheSetAndIsLoggedOnce) {
   EXPECT_TRUE(HasMetric("rtr42_source_up 0"));
   EXPECT_TRUE(HasMetric("rtr42_source_failures_total 2"));
   EXPECT_TRUE(HasMetric("rtr42_serial 1"));
+  EXPECT_TRUE(HasMetric("rtr42_sessions_closed_by_limit_total{reason=\"idle\"} 0"));
 
   // Mended: the source recovers; a changed policy is a new serial.
   WriteFile(dir_.path() + "/data/filter.txt",

@@ -8,6 +8,9 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
 namespace rtr42::testing {
 
 TempDir::TempDir() {
@@ -47,5 +50,28 @@ std::string SharedBundlePath() {
 }
 
 std::string ToolDir() { return RTR42_TOOL_DIR; }
+
+LogCapture::LogCapture() {
+  SetLogSink([this](LogLevel level, absl::string_view message) {
+    std::lock_guard lock(mutex_);
+    lines_.push_back({level, std::string(message)});
+  });
+}
+
+LogCapture::~LogCapture() { SetLogSink(nullptr); }
+
+int LogCapture::Count(LogLevel level, absl::string_view text) const {
+  std::lock_guard lock(mutex_);
+  int n = 0;
+  for (const auto& [l, m] : lines_) n += l >= level && absl::StrContains(m, text);
+  return n;
+}
+
+std::string LogCapture::All() const {
+  std::lock_guard lock(mutex_);
+  std::string out;
+  for (const auto& [l, m] : lines_) absl::StrAppend(&out, m, "\n");
+  return out;
+}
 
 }  // namespace rtr42::testing

@@ -3,7 +3,13 @@
 #ifndef RTR42_TESTS_TEST_UTIL_H_
 #define RTR42_TESTS_TEST_UTIL_H_
 
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "base/log.h"
 
 namespace rtr42::testing {
 
@@ -28,6 +34,22 @@ void WriteFile(const std::string& path, const std::string& contents);
 
 // The shared registry bundle, or "" if ../shared is absent.
 std::string SharedBundlePath();
+
+// Collects what is logged (from any thread) while it lives.
+class LogCapture {
+ public:
+  LogCapture();
+  ~LogCapture();
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+  // Lines at `level` or above that contain `text`.
+  int Count(LogLevel level, absl::string_view text) const;
+  std::string All() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::pair<LogLevel, std::string>> lines_;
+};
 
 // The directory holding the built tools (roa-compile, rtr42d, rtr-dump).
 std::string ToolDir();

@@ -83,6 +83,11 @@ int Main(int argc, char** argv) {
   args.AddOption("history", "N",
                  "keep diffs of at least N serials (default 1000), and all of the last 24 h");
   args.AddOption("max-connections", "N", "refuse connections beyond N (default 4096)");
+  args.AddOption("idle-timeout", "SECONDS",
+                 "close a session that sends nothing for this long (default twice --expire; 0: "
+                 "never)");
+  args.AddOption("max-queued-bytes", "N",
+                 "close a session whose unsent output exceeds N bytes (default 268435456)");
   args.AddOption("threads", "N", "network threads (default 2)");
   args.AddOption("slurm", "FILE",
                  "RFC 8416 local exceptions, applied after the source (reloaded on change)");
@@ -151,6 +156,13 @@ int Main(int argc, char** argv) {
                         &max_version, &stale_after}) {
     if (!v->ok()) return Fail(v->status());
   }
+  absl::StatusOr<int64_t> idle = args.GetInt("idle-timeout", 2 * *expire, 0, 86400 * 30);
+  absl::StatusOr<int64_t> max_queued =
+      args.GetInt("max-queued-bytes", options.max_queued_bytes, 1 << 16, int64_t{1} << 40);
+  if (!idle.ok()) return Fail(idle.status());
+  if (!max_queued.ok()) return Fail(max_queued.status());
+  options.idle_timeout = *idle == 0 ? absl::InfiniteDuration() : absl::Seconds(*idle);
+  options.max_queued_bytes = static_cast<size_t>(*max_queued);
   options.timers = rtr::Timers{uint32_t(*refresh), uint32_t(*retry), uint32_t(*expire)};
   if (absl::Status s = rtr::ValidateTimers(options.timers); !s.ok()) return Fail(s);
   options.max_connections = static_cast<size_t>(*max_conn);
