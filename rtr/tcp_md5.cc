@@ -70,7 +70,6 @@ absl::Status SetListenerKeys(int fd, bool v6, const std::vector<Md5Peer>& peers)
 
 absl::Status SetConnectKey(int fd, const boost::asio::ip::tcp::endpoint& remote,
                            const std::string& key) {
-  roa::Prefix host;
   absl::StatusOr<roa::Prefix> p =
       remote.address().is_v4()
           ? roa::Prefix::FromBytes(roa::Family::kIpv4, remote.address().to_v4().to_bytes().data(),

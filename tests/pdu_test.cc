@@ -58,6 +58,15 @@ TEST(PduTest, DecodesRouterQueries) {
   ASSERT_TRUE(std::holds_alternative<Pdu>(pdu));
   EXPECT_EQ(std::get<Pdu>(pdu).type, PduType::kResetQuery);
   EXPECT_EQ(std::get<Pdu>(pdu).version, 0);
+  // Found by fuzz/pdu_fuzz: a Reset Query whose reserved field is not zero
+  // is still a Reset Query (the field is ignored, as other caches do), and
+  // what we would send for it has the field zero.
+  pdu = DecodePdu(Bytes({2, 2, 0, 1, 0, 0, 0, 8}));
+  ASSERT_TRUE(std::holds_alternative<Pdu>(pdu));
+  EXPECT_EQ(std::get<Pdu>(pdu).type, PduType::kResetQuery);
+  std::string again;
+  AppendResetQuery(&again, 2);
+  EXPECT_EQ(again, Bytes({2, 2, 0, 0, 0, 0, 0, 8}));
 }
 
 TEST(PduTest, RoundTripsPrefixesEndOfDataAndErrorReports) {
