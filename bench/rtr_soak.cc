@@ -308,7 +308,8 @@ int Main(int argc, char** argv) {
   args.AddOption("duration", "SECONDS", "how long to churn (default 600)");
   args.AddOption("pid", "PID", "the cache's process, to sample its memory and descriptors");
   args.AddOption("sample-interval", "SECONDS", "how often to sample and report (default 30)");
-  args.AddOption("warmup", "SECONDS", "memory is compared from this point on (default 60)");
+  args.AddOption("warmup", "SECONDS",
+                 "memory is compared from this point on (default: a third of the duration)");
   args.AddOption("seed", "N", "random seed (default 1)");
   args.AddOption("max-rss-growth", "PERCENT",
                  "fail if the cache's memory grows more than this after warm-up (default 20)");
@@ -326,7 +327,8 @@ int Main(int argc, char** argv) {
   absl::StatusOr<int64_t> duration = args.GetInt("duration", 600, 1, 86400 * 7);
   absl::StatusOr<int64_t> pid = args.GetInt("pid", 0, 0, 1 << 30);
   absl::StatusOr<int64_t> interval = args.GetInt("sample-interval", 30, 1, 3600);
-  absl::StatusOr<int64_t> warmup = args.GetInt("warmup", 60, 0, 86400);
+  absl::StatusOr<int64_t> warmup =
+      args.GetInt("warmup", duration.ok() ? *duration / 3 : 0, 0, 86400 * 7);
   absl::StatusOr<int64_t> seed = args.GetInt("seed", 1, 0, 1 << 30);
   absl::StatusOr<int64_t> max_growth = args.GetInt("max-rss-growth", 20, 0, 10000);
   for (const auto* v : {&sessions, &duration, &pid, &interval, &warmup, &seed, &max_growth}) {
