@@ -173,9 +173,14 @@ void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr
     }
     if (!reason.empty())
       return HttpServer::Make(r, bh::status::service_unavailable, "text/plain", reason + "\n");
-    return HttpServer::Make(
-        r, bh::status::ok, "text/plain",
-        absl::StrFormat("ok: serial %d, %d VRPs\n", current->serial(), current->set().size()));
+    std::string held;
+    if (st.withdraw_held) {
+      held = absl::StrFormat("; withdraw guard holding back %s (-%d of %d VRPs; SIGHUP serves it)",
+                             st.held_revision, st.held_withdrawals, st.held_of);
+    }
+    return HttpServer::Make(r, bh::status::ok, "text/plain",
+                            absl::StrFormat("ok: serial %d, %d VRPs%s\n", current->serial(),
+                                            current->set().size(), held));
   });
   auto cache = std::make_shared<JsonCache>();
   http->Handle("/rpki.json", [loop, cache](const http::Request& r) {

@@ -1,6 +1,7 @@
 // The daemon's HTTP endpoints (all GET):
 //   /metrics      Prometheus text format
-//   /healthz      200 with a loaded, fresh set; 503 with the reason otherwise
+//   /healthz      200 with a loaded, fresh set (noting a set the withdraw
+//                 guard holds back); 503 with the reason otherwise
 //   /rpki.json    the current set in roa-compile's JSON, with an ETag
 //                 (If-None-Match -> 304), so StayRTR or RTRTR can chain from us
 //   /diagnostics  the dropped and adjusted objects, as JSON

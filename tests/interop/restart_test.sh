@@ -112,6 +112,8 @@ git -C "$WORK/registry" -c user.name=t -c user.email=t@t commit -q -m "lose IPv6
 wait_for 15 grep -q "withdraw guard: holding back" "$WORK/second.log" \
   || fail "deleting every IPv6 route was not held back"
 [ "$(metric rtr42_withdraw_guard_holding)" = 1 ] || fail "/metrics does not show the hold"
+curl -sf "http://127.0.0.1:$http/healthz" | grep -q "withdraw guard holding back" \
+  || fail "/healthz does not mention the hold"
 sleep 3  # more polls: still held, logged once
 [ "$(grep -c "withdraw guard: holding back" "$WORK/second.log")" = 1 ] || fail "hold logged twice"
 tables_equal to || fail "BIRD's tables changed while the set was held"
