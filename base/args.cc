@@ -1,5 +1,7 @@
 #include "base/args.h"
 
+#include <iostream>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -72,6 +74,22 @@ std::string Args::Get(const std::string& name, const std::string& fallback) cons
 std::vector<std::string> Args::GetAll(const std::string& name) const {
   auto it = values_.find(name);
   return it == values_.end() ? std::vector<std::string>{} : it->second;
+}
+
+std::optional<int> Args::ParseCommandLine(int argc, char** argv, bool positional_allowed) {
+  absl::Status s = Parse(argc, argv);
+  if (s.ok() && Has("help")) {
+    std::cout << Help();
+    return 0;
+  }
+  if (s.ok() && !positional_allowed && !positional_.empty()) {
+    s = absl::InvalidArgumentError(absl::StrCat("unexpected argument '", positional_[0], "'"));
+  }
+  if (!s.ok()) {
+    std::cerr << program_ << ": " << s.message() << "\n";
+    return 2;
+  }
+  return std::nullopt;
 }
 
 absl::StatusOr<int64_t> Args::GetInt(const std::string& name, int64_t fallback, int64_t min,

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,11 @@ class Args {
   void AddSwitch(const std::string& name, const std::string& help);
 
   absl::Status Parse(int argc, char** argv);
+  // What every tool does first: Parse(); on an error print "program: error"
+  // to stderr and return 2; on --help print Help() to stdout and return 0; a
+  // positional argument is an error unless `positional_allowed`. nullopt:
+  // go on.
+  std::optional<int> ParseCommandLine(int argc, char** argv, bool positional_allowed = false);
 
   bool Has(const std::string& name) const;
   std::string Get(const std::string& name, const std::string& fallback = "") const;

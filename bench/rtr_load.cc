@@ -136,9 +136,9 @@ int Main(int argc, char** argv) {
   args.AddOption("wait-notify", "SECONDS", "with --sessions: how long to wait (default 60)");
   args.AddOption("hold", "SECONDS", "keep the sessions open this long at the end");
   args.AddOption("version", "0|1", "RTR version (default 1)");
-  if (absl::Status s = args.Parse(argc, argv);
-      !s.ok() || args.Has("help") || !args.Has("connect")) {
-    std::cerr << (s.ok() ? args.Help() : std::string(s.message()) + "\n");
+  if (std::optional<int> exit = args.ParseCommandLine(argc, argv)) return *exit;
+  if (!args.Has("connect")) {
+    std::cerr << "rtr_load: --connect HOST:PORT is required\n";
     return 2;
   }
   std::string host, port;

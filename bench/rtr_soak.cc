@@ -313,10 +313,10 @@ int Main(int argc, char** argv) {
   args.AddOption("seed", "N", "random seed (default 1)");
   args.AddOption("max-rss-growth", "PERCENT",
                  "fail if the cache's memory grows more than this after warm-up (default 20)");
-  if (absl::Status s = args.Parse(argc, argv);
-      !s.ok() || args.Has("help") || !args.Has("connect")) {
-    std::cerr << (s.ok() ? args.Help() : std::string(s.message()) + "\n");
-    return args.Has("help") ? 0 : 2;
+  if (std::optional<int> exit = args.ParseCommandLine(argc, argv)) return *exit;
+  if (!args.Has("connect")) {
+    std::cerr << "rtr_soak: --connect HOST:PORT is required\n";
+    return 2;
   }
   std::string host, port;
   if (absl::Status s = rtr::SplitHostPort(args.Get("connect"), &host, &port); !s.ok()) {

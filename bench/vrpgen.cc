@@ -14,10 +14,7 @@ int main(int argc, char** argv) {
   args.AddOption("count", "N", "number of VRPs (default 1000000)");
   args.AddOption("seed", "N", "random seed (default 1)");
   args.AddOption("output", "FILE", "where to write (default standard output)");
-  if (absl::Status s = args.Parse(argc, argv); !s.ok() || args.Has("help")) {
-    std::cerr << (s.ok() ? args.Help() : std::string(s.message()) + "\n");
-    return s.ok() ? 0 : 2;
-  }
+  if (std::optional<int> exit = args.ParseCommandLine(argc, argv)) return *exit;
   absl::StatusOr<int64_t> count = args.GetInt("count", 1000000, 1, 100000000);
   absl::StatusOr<int64_t> seed = args.GetInt("seed", 1, 0, 1LL << 32);
   if (!count.ok() || !seed.ok()) {

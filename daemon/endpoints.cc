@@ -89,6 +89,8 @@ std::string RenderMetrics(const SourceLoop& loop, const rtr::Server& server) {
   Metric(&out, "rtr42_slurm_up", "gauge",
          "1 if the SLURM file (when configured) is loaded and valid.");
   absl::StrAppend(&out, "rtr42_slurm_up ", st.slurm_ok ? 1 : 0, "\n");
+  Metric(&out, "rtr42_slurm_failures_total", "counter", "SLURM file reads that were rejected.");
+  absl::StrAppend(&out, "rtr42_slurm_failures_total ", st.slurm_failures, "\n");
   Metric(&out, "rtr42_withdraw_guard_holding", "gauge",
          "1 while a new set is held back for withdrawing too much.");
   absl::StrAppend(&out, "rtr42_withdraw_guard_holding ", st.withdraw_held ? 1 : 0, "\n");

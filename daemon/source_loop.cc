@@ -140,6 +140,7 @@ bool SourceLoop::ReloadSlurm(bool forced) {
     }
     status_.slurm_ok = false;
     status_.slurm_error = error;
+    ++status_.slurm_failures;
     return false;
   }
   slurm_ = std::move(*slurm);

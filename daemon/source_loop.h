@@ -48,6 +48,7 @@ struct SourceStatus {
   std::string slurm_path;
   bool slurm_ok = true;
   std::string slurm_error;
+  uint64_t slurm_failures = 0;  // reads that were rejected
   size_t slurm_filters = 0;
   size_t slurm_assertions = 0;
   // Withdraw guard

@@ -22,14 +22,8 @@ int Main(int argc, char** argv) {
   args.AddOption("format", "FMT", "text (default), json, sarif or github");
   args.AddOption("explain", "RULE", "explain a rule and exit");
   args.AddSwitch("list-rules", "list the rules and exit");
-  if (absl::Status s = args.Parse(argc, argv); !s.ok()) {
-    std::cerr << "bird-rpki-lint: " << s.message() << "\n";
-    return 2;
-  }
-  if (args.Has("help")) {
-    std::cout << args.Help();
-    return 0;
-  }
+  if (std::optional<int> exit = args.ParseCommandLine(argc, argv, /*positional_allowed=*/true))
+    return *exit;
   if (args.Has("list-rules")) {
     for (const RuleInfo& r : Rules()) std::cout << r.id << "  " << r.summary << "\n";
     return 0;

@@ -62,11 +62,8 @@ int Main(int argc, char** argv) {
   args.AddSwitch("snapshot", "write a new snapshot now if objects changed since the last one");
   args.AddSwitch("new-session", "start a new session (clients reinitialise from the snapshot)");
   args.AddOption("now", "RFC3339", "pretend it is this time (tests of file expiry)");
-  if (absl::Status s = args.Parse(argc, argv); !s.ok()) return Fail(s);
-  if (args.Has("help")) {
-    std::cout << args.Help();
-    return 0;
-  }
+  if (std::optional<int> exit = args.ParseCommandLine(argc, argv, /*positional_allowed=*/true))
+    return *exit;
   if (!args.positional().empty() && args.positional()[0] == "keygen") return Keygen(args);
   if (!args.positional().empty()) {
     return Fail(absl::InvalidArgumentError("unknown command " + args.positional()[0]));

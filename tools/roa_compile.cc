@@ -31,14 +31,7 @@ int main(int argc, char** argv) {
   args.AddOption("output", "FILE", "write here (atomically) instead of standard output");
   args.AddSwitch("diagnostics", "list every dropped or adjusted object on standard error");
   args.AddSwitch("quiet", "no summary line");
-  if (absl::Status s = args.Parse(argc, argv); !s.ok()) return Fail(s);
-  if (args.Has("help")) {
-    std::cout << args.Help();
-    return 0;
-  }
-  if (!args.positional().empty()) {
-    return Fail(absl::InvalidArgumentError("unexpected argument '" + args.positional()[0] + "'"));
-  }
+  if (std::optional<int> exit = args.ParseCommandLine(argc, argv)) return *exit;
   absl::StatusOr<roa::OutputFormat> format = roa::ParseOutputFormat(args.Get("format", "json"));
   if (!format.ok()) return Fail(format.status());
   roa::FormatOptions options;

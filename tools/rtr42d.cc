@@ -102,14 +102,7 @@ int Main(int argc, char** argv) {
                  "keep the RTR session, serial, history and set here, so a restart answers "
                  "Serial Queries with diffs");
   args.AddOption("log-level", "LEVEL", "debug, info (default), warning, error");
-  if (absl::Status s = args.Parse(argc, argv); !s.ok()) return Fail(s);
-  if (args.Has("help")) {
-    std::cout << args.Help();
-    return 0;
-  }
-  if (!args.positional().empty()) {
-    return Fail(absl::InvalidArgumentError("unexpected argument '" + args.positional()[0] + "'"));
-  }
+  if (std::optional<int> exit = args.ParseCommandLine(argc, argv)) return *exit;
   if (args.Has("log-level")) {
     absl::StatusOr<LogLevel> level = ParseLogLevel(args.Get("log-level"));
     if (!level.ok()) return Fail(level.status());

@@ -69,11 +69,7 @@ int Main(int argc, char** argv) {
                  "the same, read from a file (keeps it off the command line)");
   args.AddOption("tls-ca", "FILE", "with --tls: trust this CA (default: the system's)");
   args.AddSwitch("tls-insecure", "with --tls: do not check the cache's certificate");
-  if (absl::Status s = args.Parse(argc, argv); !s.ok()) return Fail(s);
-  if (args.Has("help")) {
-    std::cout << args.Help();
-    return 0;
-  }
+  if (std::optional<int> exit = args.ParseCommandLine(argc, argv)) return *exit;
   if (!args.Has("connect"))
     return Fail(absl::InvalidArgumentError("--connect HOST:PORT is required"));
   absl::StatusOr<roa::OutputFormat> format = roa::ParseOutputFormat(args.Get("format", "json"));

@@ -75,6 +75,7 @@ curl -sf "$url/diagnostics" | grep -q '"file": "data/route/172.20.9.0_30"' || fa
 echo '{"slurmVersion": 2}' > "$WORK/local.slurm"
 wait_for 10 grep -q 'SLURM .* rejected: .*slurmVersion' "$WORK/rtr42d.log" || fail "bad SLURM not logged"
 [ "$(metric rtr42_slurm_up)" = 0 ] || fail "slurm_up"
+[ "$(metric rtr42_slurm_failures_total)" = 1 ] || fail "the rejected SLURM file is not counted once"
 dump | grep -q '172.21.0.0/24 26 4242420099' || fail "previous SLURM not kept"
 # A valid change is applied without a registry change.
 sed 's/4242420099/4242420098/' > "$WORK/new.slurm" <<'JSON'
