@@ -438,6 +438,20 @@ TEST_F(ServerTest, ResetConnectionsAreReaped) {
   EXPECT_TRUE(Client()->Reset().ok());
 }
 
+TEST_F(ServerTest, AcceptedConnectionsProbeWithKeepalive) {
+  // A peer that vanishes without FIN or RST (power loss, a dropped link) is
+  // found by keepalive probes; ss(8) shows the kernel's keepalive timer.
+  if (testing::RunCommand("command -v ss >/dev/null") != 0) GTEST_SKIP() << "ss (iproute2) missing";
+  StartServer(ServerOptions{.keepalive_idle = absl::Seconds(30)});
+  Publish({V("172.20.0.0/24", 28, 1)});
+  auto client = Client();
+  ASSERT_TRUE(client->Reset().ok());
+  std::string out;
+  ASSERT_EQ(testing::RunCommand("ss -tnoH state established '( sport = :" + port_ + " )'", &out),
+            0);
+  EXPECT_NE(out.find("timer:(keepalive,"), std::string::npos) << out;
+}
+
 TEST(ServerStartTest, UnbindableAddressIsFatalOnlyWhenRequired) {
   asio::io_context io;
   // 192.0.2.1 (TEST-NET-1) is not an address of this host: bind fails.
