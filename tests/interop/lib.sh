@@ -74,3 +74,58 @@ same_lines() {  # same_lines A B WHAT
     return 1
   fi
 }
+
+# compiled_lines REGISTRY COMMIT NAME: roa-compile's VRPs of COMMIT as sorted
+# lines in $WORK/NAME4 and $WORK/NAME6.
+compiled_lines() {
+  local f
+  for f in 4 6; do
+    "$TOOLS/roa-compile" --registry "$1" --ref "$2" --format csv --family "$f" --quiet \
+      --output "$WORK/compiled.csv"
+    csv_to_lines "$WORK/compiled.csv" > "$WORK/$3$f"
+  done
+}
+
+# start_bird PORT RETRY: BIRD 2 with "protocol rpki rtr42" to 127.0.0.1:PORT
+# (its own retry interval RETRY), roa4/roa6 tables, control socket in $WORK/bird.
+start_bird() {
+  mkdir -p "$WORK/bird"
+  cat > "$WORK/bird/bird.conf" <<CONF
+log "$WORK/bird/bird.log" all;
+router id 192.0.2.1;
+roa4 table dn42_roa4;
+roa6 table dn42_roa6;
+protocol rpki rtr42 {
+  roa4 { table dn42_roa4; };
+  roa6 { table dn42_roa6; };
+  remote 127.0.0.1 port $1;
+  retry keep $2;
+  refresh keep 600;
+  expire keep 7200;
+}
+CONF
+  start bird bird -f -c "$WORK/bird/bird.conf" -s "$WORK/bird/bird.ctl" -P "$WORK/bird/bird.pid"
+}
+birdc_() { birdc -s "$WORK/bird/bird.ctl" "$@"; }
+# bird_tables_equal NAME: BIRD's tables (left in $WORK/got4, got6) equal $WORK/NAME4, NAME6.
+bird_tables_equal() {
+  birdc_ show route table dn42_roa4 > "$WORK/b4.txt" || return 1
+  birdc_ show route table dn42_roa6 > "$WORK/b6.txt" || return 1
+  bird_to_lines "$WORK/b4.txt" > "$WORK/got4"
+  bird_to_lines "$WORK/b6.txt" > "$WORK/got6"
+  diff -q "$WORK/got4" "$WORK/${1}4" >/dev/null && diff -q "$WORK/got6" "$WORK/${1}6" >/dev/null
+}
+# bird_wait_tables NAME SECONDS LOG: waits for bird_tables_equal; on failure
+# shows the differences and the tail of $WORK/LOG.log, and fails.
+bird_wait_tables() {
+  if ! wait_for "$2" bird_tables_equal "$1"; then
+    same_lines "$WORK/${1}4" "$WORK/got4" "IPv4 table" || true
+    same_lines "$WORK/${1}6" "$WORK/got6" "IPv6 table" || true
+    tail -20 "$WORK/$3.log"
+    fail "BIRD's tables do not equal the compiled set '$1'"
+  fi
+}
+# bird_field NAME: a field of "show protocols all rtr42" ("Session ID", "Serial number").
+bird_field() {
+  birdc_ show protocols all rtr42 | awk -F': *' -v k="$1" '$1 ~ k { print $2; exit }'
+}

@@ -21,15 +21,8 @@ from=${commits[420]}
 to=${commits[435]}
 git -C "$WORK/registry" branch -f served "$from"
 
-expected() {  # expected COMMIT NAME: $WORK/NAME4 and NAME6 as sorted lines
-  for f in 4 6; do
-    "$TOOLS/roa-compile" --registry "$WORK/registry" --ref "$1" --format csv --family "$f" \
-      --quiet --output "$WORK/exp.csv"
-    csv_to_lines "$WORK/exp.csv" > "$WORK/$2$f"
-  done
-}
-expected "$from" from
-expected "$to" to
+compiled_lines "$WORK/registry" "$from" from
+compiled_lines "$WORK/registry" "$to" to
 
 port=$(free_port)
 http=$(free_port)
@@ -46,49 +39,16 @@ stop_rtr42d() {
   wait "$daemon_pid" 2>/dev/null || true
 }
 
-mkdir -p "$WORK/bird"
-cat > "$WORK/bird/bird.conf" <<CONF
-log "$WORK/bird/bird.log" all;
-router id 192.0.2.1;
-roa4 table dn42_roa4;
-roa6 table dn42_roa6;
-protocol rpki rtr42 {
-  roa4 { table dn42_roa4; };
-  roa6 { table dn42_roa6; };
-  remote 127.0.0.1 port $port;
-  retry keep 2;
-  refresh keep 600;
-  expire keep 7200;
-}
-CONF
-ctl="$WORK/bird/bird.ctl"
-birdc_() { birdc -s "$ctl" "$@"; }
-tables_equal() {  # tables_equal NAME
-  birdc_ show route table dn42_roa4 > "$WORK/b4.txt" || return 1
-  birdc_ show route table dn42_roa6 > "$WORK/b6.txt" || return 1
-  bird_to_lines "$WORK/b4.txt" > "$WORK/got4"
-  bird_to_lines "$WORK/b6.txt" > "$WORK/got6"
-  diff -q "$WORK/got4" "$WORK/${1}4" >/dev/null && diff -q "$WORK/got6" "$WORK/${1}6" >/dev/null
-}
-proto_field() { birdc_ show protocols all rtr42 | awk -F': *' -v k="$1" '$1 ~ k { print $2; exit }'; }
-wait_tables() {  # wait_tables NAME SECONDS LOG
-  if ! wait_for "$2" tables_equal "$1"; then
-    same_lines "$WORK/${1}4" "$WORK/got4" "IPv4 table" || true
-    same_lines "$WORK/${1}6" "$WORK/got6" "IPv6 table" || true
-    tail -20 "$WORK/$3.log"
-    fail "BIRD's tables do not equal the compiled set '$1'"
-  fi
-}
 metric() { curl -sf "http://127.0.0.1:$http/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 
 # --- 1. restart with the registry moved meanwhile ---------------------------
 run_rtr42d first
 grep -q "no saved state in $WORK/state/rtr-state.bin: starting a new RTR session" "$WORK/first.log" \
   || fail "the first start did not say it starts a new session"
-start bird bird -f -c "$WORK/bird/bird.conf" -s "$ctl" -P "$WORK/bird/bird.pid"
-wait_tables from 30 first
-session=$(proto_field "Session ID")
-serial=$(proto_field "Serial number")
+start_bird "$port" 2
+bird_wait_tables from 30 first
+session=$(bird_field "Session ID")
+serial=$(bird_field "Serial number")
 echo "BIRD synchronised: session $session serial $serial"
 [ -f "$WORK/state/rtr-state.bin" ] || fail "no state file written"
 
@@ -97,9 +57,9 @@ git -C "$WORK/registry" branch -f served "$to"
 run_rtr42d second
 grep -q "restored RTR session $session serial $serial" "$WORK/second.log" \
   || { head -5 "$WORK/second.log"; fail "rtr42d did not restore session $session serial $serial"; }
-wait_tables to 30 second
-[ "$(proto_field "Session ID")" = "$session" ] || fail "session id changed across the restart"
-new_serial=$(proto_field "Serial number")
+bird_wait_tables to 30 second
+[ "$(bird_field "Session ID")" = "$session" ] || fail "session id changed across the restart"
+new_serial=$(bird_field "Serial number")
 [ "$new_serial" -gt "$serial" ] || fail "serial did not advance ($serial -> $new_serial)"
 grep -q "Serial Query answered" "$WORK/second.log" || fail "BIRD's Serial Query got no diff"
 if grep -q "Cache Reset" "$WORK/second.log"; then fail "BIRD got a Cache Reset after the restart"; fi
@@ -116,11 +76,11 @@ curl -sf "http://127.0.0.1:$http/healthz" | grep -q "withdraw guard holding back
   || fail "/healthz does not mention the hold"
 sleep 3  # more polls: still held, logged once
 [ "$(grep -c "withdraw guard: holding back" "$WORK/second.log")" = 1 ] || fail "hold logged twice"
-tables_equal to || fail "BIRD's tables changed while the set was held"
+bird_tables_equal to || fail "BIRD's tables changed while the set was held"
 cp "$WORK/to4" "$WORK/v4only4"
 : > "$WORK/v4only6"
 kill -HUP "$daemon_pid"
-wait_tables v4only 20 second
+bird_wait_tables v4only 20 second
 [ "$(metric rtr42_withdraw_guard_holding)" = 0 ] || fail "hold not released"
 [ "$(metric rtr42_withdraw_guard_confirmations_total)" = 1 ] || fail "confirmation not counted"
 echo "PASS: mass withdrawal held until SIGHUP, then served"
@@ -131,8 +91,8 @@ printf 'rtr42 RTR state\ngarbage' > "$WORK/state/rtr-state.bin"
 run_rtr42d third
 grep -q "saved state unusable: .*rtr-state.bin: .*starting a new RTR session" "$WORK/third.log" \
   || { head -5 "$WORK/third.log"; fail "a damaged state file was not reported"; }
-new_session() { [ "$(proto_field "Session ID")" != "$session" ]; }
+new_session() { [ "$(bird_field "Session ID")" != "$session" ]; }
 wait_for 30 new_session || fail "BIRD did not take up a new session after the damaged state"
-wait_tables v4only 30 third
+bird_wait_tables v4only 30 third
 grep -q "Cache Reset" "$WORK/third.log" || fail "BIRD's old session was not answered with Cache Reset"
 echo "PASS: damaged state file: new session, BIRD resynchronised after a Cache Reset"
