@@ -8,18 +8,7 @@ need bird bird2
 need birdc bird2
 need_bundle
 
-git clone -q "$BUNDLE" "$WORK/registry"
-mapfile -t commits < <(git -C "$WORK/registry" rev-list --reverse HEAD)
-# Two points 15 commits apart whose VRP sets differ.
-from=${commits[420]}
-to=${commits[435]}
-git -C "$WORK/registry" branch -f served "$from"
-
-compiled_lines "$WORK/registry" "$from" from
-compiled_lines "$WORK/registry" "$to" to
-if diff -q "$WORK/from4" "$WORK/to4" >/dev/null && diff -q "$WORK/from6" "$WORK/to6" >/dev/null; then
-  fail "test data: commits 420 and 435 have the same VRPs"
-fi
+registry_from_to
 
 port=$(free_port)
 start rtr42d "$TOOLS/rtr42d" --registry "$WORK/registry" --registry-ref served \

@@ -129,3 +129,20 @@ bird_wait_tables() {
 bird_field() {
   birdc_ show protocols all rtr42 | awk -F': *' -v k="$1" '$1 ~ k { print $2; exit }'
 }
+
+# registry_from_to: clones the bundle to $WORK/registry with branch "served"
+# at commit 420 ($from); $to is commit 435, 15 merges later with other VRPs.
+# Their compiled sets are in $WORK/from4, from6, to4, to6.
+registry_from_to() {
+  git clone -q "$BUNDLE" "$WORK/registry"
+  local commits
+  mapfile -t commits < <(git -C "$WORK/registry" rev-list --reverse HEAD)
+  from=${commits[420]}
+  to=${commits[435]}
+  git -C "$WORK/registry" branch -f served "$from"
+  compiled_lines "$WORK/registry" "$from" from
+  compiled_lines "$WORK/registry" "$to" to
+  if diff -q "$WORK/from4" "$WORK/to4" >/dev/null && diff -q "$WORK/from6" "$WORK/to6" >/dev/null; then
+    fail "test data: commits 420 and 435 have the same VRPs"
+  fi
+}

@@ -15,14 +15,7 @@ need birdc bird2
 need curl curl
 need_bundle
 
-git clone -q "$BUNDLE" "$WORK/registry"
-mapfile -t commits < <(git -C "$WORK/registry" rev-list --reverse HEAD)
-from=${commits[420]}
-to=${commits[435]}
-git -C "$WORK/registry" branch -f served "$from"
-
-compiled_lines "$WORK/registry" "$from" from
-compiled_lines "$WORK/registry" "$to" to
+registry_from_to
 
 port=$(free_port)
 http=$(free_port)
