@@ -188,13 +188,9 @@ bool SourceLoop::PollOnce() {
                                  s.diagnostics, s.seconds * 1000));
 }
 
-bool SourceLoop::PassesWithdrawGuard(const roa::VrpSet& set, const std::string& revision) {
+bool SourceLoop::PassesWithdrawGuard(size_t withdrawn, const std::string& revision) {
   std::shared_ptr<const roa::Update> current = history_->current();
   size_t served = current ? current->set().size() : 0;
-  size_t withdrawn = 0;
-  if (served > 0 && options_.max_withdraw_percent < 100) {
-    withdrawn = roa::Diff(current->set(), set).withdrawn.size();
-  }
   std::lock_guard lock(mutex_);
   bool over =
       served > 0 && double(withdrawn) * 100 > options_.max_withdraw_percent * double(served);
@@ -205,9 +201,9 @@ bool SourceLoop::PassesWithdrawGuard(const roa::VrpSet& set, const std::string& 
     if (!status_.withdraw_held || status_.held_withdrawals != withdrawn ||
         status_.held_revision != revision) {
       RTR42_LOG_WARNING(
-          "withdraw guard: holding back the set of %s: it would withdraw %d of %d VRPs (%.1f%%, "
-          "more than "
-          "--max-withdraw-percent %g); still serving serial %d; SIGHUP serves it",
+          "withdraw guard: holding back the set of %s: it would withdraw %d of %d VRPs "
+          "(%.1f%%, more than --max-withdraw-percent %g); still serving serial %d; SIGHUP "
+          "serves it",
           revision, withdrawn, served, 100.0 * double(withdrawn) / double(served),
           options_.max_withdraw_percent, current->serial());
     }
@@ -235,8 +231,16 @@ bool SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::stri
     std::lock_guard lock(mutex_);
     if (slurm_) set = std::make_shared<const roa::VrpSet>(roa::ApplySlurm(*raw, *slurm_));
   }
-  if (!PassesWithdrawGuard(*set, revision)) return false;
-  std::shared_ptr<const roa::Update> update = history_->Commit(set, revision);
+  // The diff from what is served: checked by the guard, then kept as the step.
+  std::shared_ptr<const roa::Update> update;
+  if (std::shared_ptr<const roa::Update> current = history_->current()) {
+    roa::VrpDiff diff = roa::Diff(current->set(), *set);
+    if (!PassesWithdrawGuard(diff.withdrawn.size(), revision)) return false;
+    if (diff.empty()) return false;  // (after the guard: a reverted change releases it)
+    update = history_->Commit(set, std::move(diff), revision);
+  } else {
+    update = history_->Commit(set, revision);
+  }
   if (!update) return false;
   SaveState(*update);
   {

@@ -95,8 +95,9 @@ class SourceLoop {
   // Returns true if a new serial was published.
   bool Publish(std::shared_ptr<const roa::VrpSet> raw, const std::string& revision,
                const std::string& detail);
-  // True if `set` may replace the current one; otherwise holds it back.
-  bool PassesWithdrawGuard(const roa::VrpSet& set, const std::string& revision);
+  // True if a set withdrawing `withdrawn` of the VRPs served may replace
+  // them; otherwise holds it back.
+  bool PassesWithdrawGuard(size_t withdrawn, const std::string& revision);
   void SaveState(const roa::Update& update);
 
   std::unique_ptr<roa::VrpSource> source_;

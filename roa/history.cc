@@ -47,11 +47,17 @@ std::shared_ptr<const Update> History::Commit(std::shared_ptr<const VrpSet> set,
                                         std::move(revision));
     return current_;
   }
-  if (current_->set() == *set) return nullptr;
+  VrpDiff diff = Diff(current_->set(), *set);
+  return Commit(std::move(set), std::move(diff), std::move(revision), now);
+}
+
+std::shared_ptr<const Update> History::Commit(std::shared_ptr<const VrpSet> set, VrpDiff diff,
+                                              std::string revision, absl::Time now) {
+  if (diff.empty()) return nullptr;
   auto step = std::make_shared<SerialStep>();
   step->serial = current_->serial();
   step->time = now;
-  step->diff = Diff(current_->set(), *set);
+  step->diff = std::move(diff);
   steps_.push_back(std::move(step));
   // Drop the oldest step while more than min_serials remain and it is old.
   while (steps_.size() > options_.min_serials && now - steps_.front()->time > options_.min_age) {

@@ -82,6 +82,10 @@ class History {
   // set equals the current one (no new serial is used then).
   std::shared_ptr<const Update> Commit(std::shared_ptr<const VrpSet> set, std::string revision,
                                        absl::Time now = absl::Now());
+  // The same, for a caller that already has the diff from current()->set()
+  // to `set` (there must be a current set).
+  std::shared_ptr<const Update> Commit(std::shared_ptr<const VrpSet> set, VrpDiff diff,
+                                       std::string revision, absl::Time now = absl::Now());
 
   std::shared_ptr<const Update> current() const { return current_; }
   uint16_t session_id() const { return session_id_; }

@@ -61,6 +61,7 @@ template <typename Stream>
 void StreamSession<Stream>::Start() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] {
     if (!self->current_) self->current_ = self->server_.current();
+    self->last_heard_ = std::chrono::steady_clock::now();  // connected
     self->ArmIdleTimer();
     self->DoRead();
   });
@@ -94,8 +95,11 @@ void StreamSession<Stream>::DoRead() {
           self->Shutdown(ec == asio::error::eof ? "closed by peer" : ec.message());
           return;
         }
-        self->heard_from_peer_ = true;
-        self->ArmIdleTimer();
+        self->last_heard_ = std::chrono::steady_clock::now();
+        if (!self->heard_from_peer_) {  // from now on the idle limit applies
+          self->heard_from_peer_ = true;
+          self->ArmIdleTimer();
+        }
         if (!self->closing_) {
           self->logic_.Receive(absl::string_view(self->read_buffer_.data(), n));
           self->Pump();
@@ -205,11 +209,24 @@ template <typename Stream>
 void StreamSession<Stream>::ArmIdleTimer() {
   const ServerOptions& o = server_.options();
   absl::Duration limit = heard_from_peer_ ? o.idle_timeout : o.first_query_timeout;
-  if (limit == absl::InfiniteDuration()) return;
-  idle_timer_.expires_after(std::chrono::milliseconds(absl::ToInt64Milliseconds(limit)));
+  if (limit == absl::InfiniteDuration()) {
+    idle_timer_.cancel();  // a first-query wait may still be pending
+    return;
+  }
+  auto span = std::chrono::milliseconds(absl::ToInt64Milliseconds(limit));
+  // Reads only note the time; the timer looks at it when it fires, so a busy
+  // session costs no timer operation per read.
+  auto deadline = std::max(last_heard_ + span,
+                           writing_ ? std::chrono::steady_clock::now() + span : last_heard_);
+  idle_timer_.expires_at(deadline);
   idle_timer_.async_wait([self = shared_from_this(), limit](const boost::system::error_code& ec) {
     if (ec || self->closed_) return;
-    if (self->writing_) {  // answering it: the write-stall limit watches that
+    auto now = std::chrono::steady_clock::now();
+    bool heard_since =
+        now < self->last_heard_ + std::chrono::milliseconds(absl::ToInt64Milliseconds(limit));
+    // Input since, or an answer being written (the write-stall limit watches
+    // that): not idle.
+    if (heard_since || self->writing_) {
       self->ArmIdleTimer();
       return;
     }

@@ -55,8 +55,8 @@ class StreamSession : public Session, public std::enable_shared_from_this<Stream
   void Enqueue(Response response);
   void DoWrite();
   void ArmStallTimer();
-  // (Re)arms the idle timer: the first PDU must come within
-  // first_query_timeout, each later one within idle_timeout.
+  // Arms the idle timer: the first PDU must come within first_query_timeout
+  // of connecting, each later one within idle_timeout of the one before.
   void ArmIdleTimer();
   void CloseForLimit(CloseReason reason, const std::string& why);
   void SetKeepalive();
@@ -71,7 +71,8 @@ class StreamSession : public Session, public std::enable_shared_from_this<Stream
   std::string peer_;
   asio::steady_timer stall_timer_;
   asio::steady_timer idle_timer_;
-  bool heard_from_peer_ = false;  // any byte received
+  bool heard_from_peer_ = false;                      // any byte received
+  std::chrono::steady_clock::time_point last_heard_;  // last byte received (or connected)
   SessionLogic logic_;
   std::shared_ptr<const EncodedUpdate> current_;
   std::array<char, 4096> read_buffer_;

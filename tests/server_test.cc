@@ -418,6 +418,17 @@ TEST_F(ServerTest, IdleSessionIsClosedActiveOneStays) {
   EXPECT_EQ(server_->stats().closed_by_limit[size_t(CloseReason::kIdle)].load(), 1u);
 }
 
+TEST_F(ServerTest, NoIdleLimitKeepsAQuietSession) {
+  StartServer(ServerOptions{.first_query_timeout = absl::Milliseconds(300),
+                            .idle_timeout = absl::InfiniteDuration()});
+  Publish({V("172.20.0.0/24", 28, 1)});
+  auto quiet = Client();
+  ASSERT_TRUE(quiet->Reset().ok());
+  absl::SleepFor(absl::Milliseconds(800));  // past the first-query limit
+  EXPECT_EQ(server_->session_count(), 1u);
+  EXPECT_TRUE(quiet->Refresh().ok());
+}
+
 TEST_F(ServerTest, ResetConnectionsAreReaped) {
   StartServer();
   Publish(ManyVrps(200000));

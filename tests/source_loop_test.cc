@@ -258,6 +258,16 @@ TEST_F(SourceLoopTest, WithdrawGuardHoldsUntilTheShareFalls) {
   EXPECT_FALSE(loop_->Status().withdraw_held);
   EXPECT_EQ(log.Count(LogLevel::kInfo, "withdraw guard: released"), 1) << log.All();
   EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_holding 0"));
+
+  // Held again, then the change is reverted: released, no new serial.
+  for (int i = 6; i < 12; ++i) fs::remove(dir_.path() + "/" + RouteFile(i));
+  EXPECT_FALSE(loop_->PollOnce());
+  EXPECT_TRUE(loop_->Status().withdraw_held);
+  for (int i = 6; i < 12; ++i) WriteFile(dir_.path() + "/" + RouteFile(i), RouteObject(i));
+  EXPECT_FALSE(loop_->PollOnce());
+  EXPECT_FALSE(loop_->Status().withdraw_held);
+  ExpectStillServing(3, 17);
+  EXPECT_EQ(loop_->Status().withdraw_holds, 2u);
 }
 
 TEST_F(SourceLoopTest, WithdrawGuardReleasesOnConfirmation) {
