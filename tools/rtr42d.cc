@@ -29,12 +29,12 @@ int Fail(const absl::Status& status) {
   return 2;
 }
 
-// Creates the state directory if needed; returns it.
-absl::StatusOr<std::string> PrepareStateDir(const std::string& dir) {
+// Creates the state directory if it is missing.
+absl::Status MakeStateDir(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return absl::InvalidArgumentError("--state-dir " + dir + ": " + ec.message());
-  return dir;
+  return absl::OkStatus();
 }
 
 // The saved Update, or null (with one log line saying why) for a new session.
@@ -185,9 +185,8 @@ int Main(int argc, char** argv) {
   std::string state_path;
   std::shared_ptr<const roa::Update> restored;
   if (args.Has("state-dir")) {
-    absl::StatusOr<std::string> dir = PrepareStateDir(args.Get("state-dir"));
-    if (!dir.ok()) return Fail(dir.status());
-    state_path = *dir + "/" + roa::kRtrStateFileName;
+    if (absl::Status s = MakeStateDir(args.Get("state-dir")); !s.ok()) return Fail(s);
+    state_path = args.Get("state-dir") + "/" + roa::kRtrStateFileName;
     restored = RestoreState(state_path);
   }
   std::unique_ptr<roa::History> history =
