@@ -31,7 +31,7 @@ git clone -q "$BUNDLE" "$WORK/registry"
 mapfile -t commits < <(git -C "$WORK/registry" rev-list --first-parent --reverse HEAD)
 n=${#commits[@]}
 git -C "$WORK/registry" branch -f served "${commits[0]}"
-port=$((20000 + RANDOM % 30000))
+port=$((20000 + RANDOM % 12000))  # below the ephemeral range its own clients use
 "$BUILD_DIR/tools/rtr42d" --registry "$WORK/registry" --registry-ref served \
   --listen "127.0.0.1:$port" --max-connections $((SESSIONS * 2)) --log-level warning \
   2> "$WORK/rtr42d.log" &

@@ -20,11 +20,12 @@ fail() { echo "FAIL: $*"; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed (Debian package $2)"; }
 need_bundle() { [ -f "$BUNDLE" ] || skip "$BUNDLE is absent (../shared is for developers and CI only)"; }
 
-# A TCP port nothing listens on, from the dynamic range.
+# A TCP port nothing listens on, below Linux's ephemeral range (32768-60999),
+# so no outgoing connection on this host can be holding it.
 free_port() {
   local p
   while :; do
-    p=$((20000 + RANDOM % 30000))
+    p=$((20000 + RANDOM % 12000))
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }
