@@ -25,9 +25,5 @@ moved_at=$SECONDS
 git -C "$WORK/registry" branch -f served "$to"
 bird_wait_tables to 15 rtr42d
 took=$((SECONDS - moved_at))
-[ "$(bird_field "Session ID")" = "$session" ] || fail "session id changed"
-new_serial=$(bird_field "Serial number")
-[ "$new_serial" -gt "$serial" ] || fail "serial did not advance ($serial -> $new_serial)"
-grep -q "Serial Query answered" "$WORK/rtr42d.log" || fail "BIRD was not answered with a diff"
-if grep -q "Cache Reset" "$WORK/rtr42d.log"; then fail "BIRD got a Cache Reset"; fi
+bird_kept_session "$session" "$serial" rtr42d
 echo "PASS: BIRD followed 15 registry commits incrementally in ${took}s (serial $serial -> $new_serial, same session)"

@@ -147,3 +147,14 @@ registry_from_to() {
     fail "test data: commits 420 and 435 have the same VRPs"
   fi
 }
+
+# bird_kept_session SESSION SERIAL LOG: BIRD still holds session SESSION at a
+# serial above SERIAL (set in $new_serial), reached by a Serial Query that
+# $WORK/LOG.log shows answered with a diff, never a Cache Reset.
+bird_kept_session() {
+  [ "$(bird_field "Session ID")" = "$1" ] || fail "session id changed"
+  new_serial=$(bird_field "Serial number")
+  [ "$new_serial" -gt "$2" ] || fail "serial did not advance ($2 -> $new_serial)"
+  grep -q "Serial Query answered" "$WORK/$3.log" || fail "BIRD's Serial Query got no diff"
+  if grep -q "Cache Reset" "$WORK/$3.log"; then fail "BIRD got a Cache Reset"; fi
+}
