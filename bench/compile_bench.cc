@@ -7,9 +7,9 @@
 
 #include "absl/strings/str_split.h"
 #include "roa/compiler.h"
-#include "roa/git_source.h"
+#include "sources/git_source.h"
 
-namespace rtr42::roa {
+namespace rtr42::sources {
 namespace {
 
 std::string Capture(const std::string& command) {
@@ -48,11 +48,11 @@ void BM_FullCompileFromGit(benchmark::State& state) {
     return state.SkipWithError("../shared/data/dn42-registry-2023H1.bundle is absent");
   size_t vrps = 0, objects = 0;
   for (auto _ : state) {
-    auto source = GitSource::Open({.location = Repo()});
+    auto source = sources::GitSource::Open({.location = Repo()});
     auto delta = (*source)->Poll();
-    RegistryCompiler compiler;
+    roa::RegistryCompiler compiler;
     if (!delta.ok() || !compiler.Apply(**delta).ok()) return state.SkipWithError("compile failed");
-    VrpSet set = compiler.BuildSet();
+    roa::VrpSet set = compiler.BuildSet();
     vrps = set.size();
     objects = compiler.object_count();
     benchmark::DoNotOptimize(set);
@@ -68,11 +68,11 @@ void BM_IncrementalCommitFromGit(benchmark::State& state) {
   if (Repo().empty())
     return state.SkipWithError("../shared/data/dn42-registry-2023H1.bundle is absent");
   std::vector<std::string> commits = Commits();
-  auto source = GitSource::Open({.location = Repo()});
-  RegistryCompiler compiler;
+  auto source = sources::GitSource::Open({.location = Repo()});
+  roa::RegistryCompiler compiler;
   size_t i = 0, files = 0;
   auto restart = [&] {
-    compiler = RegistryCompiler();
+    compiler = roa::RegistryCompiler();
     (void)compiler.Apply(*(*source)->DeltaBetween("", commits[0]));
     i = 1;
   };
@@ -86,7 +86,7 @@ void BM_IncrementalCommitFromGit(benchmark::State& state) {
     auto delta = (*source)->DeltaBetween(commits[i - 1], commits[i]);
     if (!delta.ok() || !compiler.Apply(*delta).ok()) return state.SkipWithError("apply failed");
     files += delta->changes.size();
-    VrpSet set = compiler.BuildSet();
+    roa::VrpSet set = compiler.BuildSet();
     benchmark::DoNotOptimize(set);
     ++i;
   }
@@ -96,6 +96,6 @@ void BM_IncrementalCommitFromGit(benchmark::State& state) {
 BENCHMARK(BM_IncrementalCommitFromGit)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
-}  // namespace rtr42::roa
+}  // namespace rtr42::sources
 
 BENCHMARK_MAIN();

@@ -51,7 +51,7 @@ void BM_SerialNotifyFanOut(benchmark::State& state) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 2; ++i) threads.emplace_back([&io] { io.run(); });
 
-  roa::History history(1);
+  rtr::History history(1);
   uint32_t next = 0;
   auto publish = [&] {
     std::vector<roa::Vrp> v = {Vrp(next++)};

@@ -10,12 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "base/file_util.h"
 #include "base/log.h"
+#include "nrtm4/mirror_source.h"
+#include "nrtm4/publisher.h"
+#include "nrtm4/signature.h"
 #include "roa/compiler.h"
-#include "roa/nrtm4_crypto.h"
-#include "roa/nrtm4_publisher.h"
-#include "roa/nrtm4_source.h"
 
-namespace rtr42::roa {
+namespace rtr42::nrtm4 {
 namespace {
 
 namespace fs = std::filesystem;
@@ -40,19 +40,19 @@ const Feed& TheFeed() {
     nrtm4::KeyPair keys = *nrtm4::GenerateP256KeyPair();
     (void)WriteFileAtomically(dir + "/k.key", keys.private_pem);
     (void)WriteFileAtomically(dir + "/k.pub", keys.public_pem);
-    Nrtm4PublishOptions o;
+    PublishOptions o;
     o.registry = dir + "/reg";
     o.feed_dir = dir + "/feed";
     o.private_key_file = dir + "/k.key";
     o.ref = "HEAD~20";
     if (!PublishNrtm4(o).ok()) return {};
     // The mirror state right after the snapshot.
-    Nrtm4Options c;
+    MirrorOptions c;
     c.url = dir + "/feed/update-notification-file.jose";
     c.source = "DN42";
     c.key_file = dir + "/k.pub";
     c.state_dir = dir + "/after-snapshot";
-    auto source = Nrtm4Source::Open(c);
+    auto source = MirrorSource::Open(c);
     if (!source.ok() || !(*source)->Poll().ok()) return {};
     (*source)->Confirm();
     std::string notification = dir + "/feed/update-notification-file.jose";
@@ -66,13 +66,13 @@ const Feed& TheFeed() {
   return feed;
 }
 
-absl::StatusOr<std::unique_ptr<Nrtm4Source>> Client(const std::string& state_dir) {
-  Nrtm4Options c;
+absl::StatusOr<std::unique_ptr<MirrorSource>> Client(const std::string& state_dir) {
+  MirrorOptions c;
   c.url = TheFeed().dir + "/feed/update-notification-file.jose";
   c.source = "DN42";
   c.key_file = TheFeed().dir + "/k.pub";
   c.state_dir = state_dir;
-  return Nrtm4Source::Open(c);
+  return MirrorSource::Open(c);
 }
 
 void BM_SnapshotLoadAndCompile(benchmark::State& state) {
@@ -85,7 +85,7 @@ void BM_SnapshotLoadAndCompile(benchmark::State& state) {
     state.ResumeTiming();
     auto source = Client(dir);
     auto delta = (*source)->Poll();
-    RegistryCompiler compiler;
+    roa::RegistryCompiler compiler;
     if (!delta.ok() || !compiler.Apply(**delta).ok()) return state.SkipWithError("load failed");
     (*source)->Confirm();
     vrps = compiler.BuildSet().size();
@@ -107,7 +107,7 @@ void BM_DeltaApply(benchmark::State& state) {
     fs::copy_file(feed + "/v1.jose", notification, fs::copy_options::overwrite_existing);
     auto source = Client(dir);
     auto full = (*source)->Poll();
-    RegistryCompiler compiler;
+    roa::RegistryCompiler compiler;
     if (!full.ok() || !compiler.Apply(**full).ok()) return state.SkipWithError("setup failed");
     (*source)->Confirm();
     fs::copy_file(feed + "/v2.jose", notification, fs::copy_options::overwrite_existing);
@@ -124,7 +124,7 @@ void BM_DeltaApply(benchmark::State& state) {
 BENCHMARK(BM_DeltaApply)->Unit(benchmark::kMillisecond);
 
 }  // namespace
-}  // namespace rtr42::roa
+}  // namespace rtr42::nrtm4
 
 int main(int argc, char** argv) {
   rtr42::SetLogLevel(rtr42::LogLevel::kError);

@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include "bench/vrp_gen.h"
-#include "roa/history_store.h"
 #include "roa/vrp_format.h"
 #include "rtr/payload.h"
+#include "rtr/state_file.h"
 
 namespace rtr42::bench {
 namespace {
@@ -43,7 +43,7 @@ BENCHMARK(BM_DiffOnePercent)->Arg(1000000)->Unit(benchmark::kMillisecond);
 
 void BM_EncodeFullSet(benchmark::State& state) {
   auto set = std::make_shared<const roa::VrpSet>(Vrps(state.range(0)));
-  roa::History history(1);
+  rtr::History history(1);
   auto update = history.Commit(set, "");
   size_t bytes = 0;
   for (auto _ : state) {
@@ -67,9 +67,9 @@ void BM_ParseVrpJson(benchmark::State& state) {
 BENCHMARK(BM_ParseVrpJson)->Arg(1000000)->Unit(benchmark::kMillisecond);
 
 // A set with 100 retained serials of 1% changes each, as rtr42d saves it.
-std::shared_ptr<const roa::Update> UpdateWithHistory(size_t n) {
-  static roa::History* history = [n] {
-    auto* h = new roa::History(1);
+std::shared_ptr<const rtr::Update> UpdateWithHistory(size_t n) {
+  static rtr::History* history = [n] {
+    auto* h = new rtr::History(1);
     std::vector<roa::Vrp> vrps = Vrps(n);
     h->Commit(std::make_shared<const roa::VrpSet>(vrps), "0");
     for (int step = 1; step <= 100; ++step) {
@@ -82,27 +82,27 @@ std::shared_ptr<const roa::Update> UpdateWithHistory(size_t n) {
 }
 
 // Encode, write, fsync, rename (the disk is this machine's).
-void BM_SaveRtrState(benchmark::State& state) {
+void BM_SaveStateFile(benchmark::State& state) {
   auto update = UpdateWithHistory(state.range(0));
   std::string path = "/tmp/rtr42-bench-state-" + std::to_string(::getpid());
   for (auto _ : state) {
-    absl::Status s = roa::SaveRtrState(*update, path);
+    absl::Status s = rtr::SaveStateFile(*update, path);
     if (!s.ok()) state.SkipWithError(std::string(s.message()).c_str());
   }
-  state.counters["file_MB"] = roa::EncodeRtrState(*update).size() / 1e6;
+  state.counters["file_MB"] = rtr::EncodeStateFile(*update).size() / 1e6;
   ::unlink(path.c_str());
 }
-BENCHMARK(BM_SaveRtrState)->Arg(1000000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SaveStateFile)->Arg(1000000)->Unit(benchmark::kMillisecond);
 
-void BM_LoadRtrState(benchmark::State& state) {
-  std::string bytes = roa::EncodeRtrState(*UpdateWithHistory(state.range(0)));
+void BM_LoadStateFile(benchmark::State& state) {
+  std::string bytes = rtr::EncodeStateFile(*UpdateWithHistory(state.range(0)));
   for (auto _ : state) {
-    auto loaded = roa::DecodeRtrState(bytes, "bench");
+    auto loaded = rtr::DecodeStateFile(bytes, "bench");
     if (!loaded.ok()) state.SkipWithError("decode failed");
     benchmark::DoNotOptimize(loaded);
   }
 }
-BENCHMARK(BM_LoadRtrState)->Arg(1000000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LoadStateFile)->Arg(1000000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace rtr42::bench

@@ -23,7 +23,7 @@ double Unix(absl::Time t) {
 // The JSON of one serial, built once and shared by every request for it.
 class JsonCache {
  public:
-  std::shared_ptr<const std::string> For(const std::shared_ptr<const roa::Update>& update) {
+  std::shared_ptr<const std::string> For(const std::shared_ptr<const rtr::Update>& update) {
     std::lock_guard lock(mutex_);
     if (update && (!json_ || serial_ != update->serial() || session_ != update->session_id())) {
       roa::FormatOptions options;
@@ -48,7 +48,7 @@ class JsonCache {
 
 std::string RenderMetrics(const SourceLoop& loop, const rtr::Server& server) {
   SourceStatus st = loop.Status();
-  std::shared_ptr<const roa::Update> current = loop.Current();
+  std::shared_ptr<const rtr::Update> current = loop.Current();
   const rtr::ServerStats& s = server.stats();
   std::string out;
   Metric(&out, "rtr42_vrps", "gauge", "VRPs served, by address family.");
@@ -161,7 +161,7 @@ void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr
   });
   http->Handle("/healthz", [loop, options](const http::Request& r) {
     SourceStatus st = loop->Status();
-    std::shared_ptr<const roa::Update> current = loop->Current();
+    std::shared_ptr<const rtr::Update> current = loop->Current();
     absl::Time now = absl::Now();
     std::string reason;
     if (!current) {
@@ -186,7 +186,7 @@ void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr
   });
   auto cache = std::make_shared<JsonCache>();
   http->Handle("/rpki.json", [loop, cache](const http::Request& r) {
-    std::shared_ptr<const roa::Update> current = loop->Current();
+    std::shared_ptr<const rtr::Update> current = loop->Current();
     if (!current)
       return HttpServer::Make(r, bh::status::service_unavailable, "text/plain",
                               "no VRP set loaded yet\n");

@@ -8,11 +8,11 @@
 #include "absl/time/clock.h"
 #include "base/file_util.h"
 #include "base/log.h"
-#include "roa/history_store.h"
+#include "rtr/state_file.h"
 
 namespace rtr42::daemon {
 
-SourceLoop::SourceLoop(std::unique_ptr<roa::VrpSource> source, roa::History* history,
+SourceLoop::SourceLoop(std::unique_ptr<sources::VrpSource> source, rtr::History* history,
                        rtr::Server* server, SourceLoopOptions options)
     : source_(std::move(source)),
       history_(history),
@@ -68,7 +68,7 @@ SourceStatus SourceLoop::Status() const {
   return status_;
 }
 
-std::shared_ptr<const roa::Update> SourceLoop::Current() const {
+std::shared_ptr<const rtr::Update> SourceLoop::Current() const {
   std::lock_guard lock(mutex_);
   return current_;
 }
@@ -155,7 +155,7 @@ bool SourceLoop::ReloadSlurm(bool forced) {
 
 bool SourceLoop::PollOnce() {
   absl::Time now = absl::Now();
-  absl::StatusOr<std::optional<roa::VrpSnapshot>> snapshot = source_->Poll();
+  absl::StatusOr<std::optional<sources::VrpSnapshot>> snapshot = source_->Poll();
   std::unique_lock lock(mutex_);
   status_.last_attempt = now;
   ++status_.polls;
@@ -176,7 +176,7 @@ bool SourceLoop::PollOnce() {
   status_.last_error.clear();
   status_.last_success = now;
   if (!snapshot->has_value()) return false;
-  roa::VrpSnapshot& s = **snapshot;
+  sources::VrpSnapshot& s = **snapshot;
   status_.last_compile_seconds = s.seconds;
   status_.objects = s.objects;
   status_.revision = s.revision;
@@ -189,7 +189,7 @@ bool SourceLoop::PollOnce() {
 }
 
 bool SourceLoop::PassesWithdrawGuard(size_t withdrawn, const std::string& revision) {
-  std::shared_ptr<const roa::Update> current = history_->current();
+  std::shared_ptr<const rtr::Update> current = history_->current();
   size_t served = current ? current->set().size() : 0;
   std::lock_guard lock(mutex_);
   bool over =
@@ -232,8 +232,8 @@ bool SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::stri
     if (slurm_) set = std::make_shared<const roa::VrpSet>(roa::ApplySlurm(*raw, *slurm_));
   }
   // The diff from what is served: checked by the guard, then kept as the step.
-  std::shared_ptr<const roa::Update> update;
-  if (std::shared_ptr<const roa::Update> current = history_->current()) {
+  std::shared_ptr<const rtr::Update> update;
+  if (std::shared_ptr<const rtr::Update> current = history_->current()) {
     roa::VrpDiff diff = roa::Diff(current->set(), *set);
     if (!PassesWithdrawGuard(diff.withdrawn.size(), revision)) return false;
     if (diff.empty()) return false;  // (after the guard: a reverted change releases it)
@@ -260,9 +260,9 @@ bool SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::stri
   return true;
 }
 
-void SourceLoop::SaveState(const roa::Update& update) {
+void SourceLoop::SaveState(const rtr::Update& update) {
   if (options_.state_path.empty()) return;
-  absl::Status saved = roa::SaveRtrState(update, options_.state_path);
+  absl::Status saved = rtr::SaveStateFile(update, options_.state_path);
   std::lock_guard lock(mutex_);
   if (saved.ok()) {
     ++status_.state_saves;

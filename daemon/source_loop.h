@@ -7,7 +7,7 @@
 // `max_withdraw_percent` of the VRPs served is held back (logged once, shown
 // in Status) until ConfirmWithdrawals() (SIGHUP) lets it through or a later
 // set withdraws less. With `state_path`, every new serial is saved there
-// (roa/history_store.h) before routers are told of it.
+// (rtr/state_file.h) before routers are told of it.
 //
 // Local sources are checked every second; remote ones every `remote_interval`.
 // Status() is a snapshot for metrics and health checks, safe from any thread.
@@ -23,10 +23,10 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "roa/history.h"
 #include "roa/slurm.h"
-#include "roa/vrp_source.h"
+#include "rtr/history.h"
 #include "rtr/server.h"
+#include "sources/vrp_source.h"
 
 namespace rtr42::daemon {
 
@@ -73,7 +73,7 @@ struct SourceLoopOptions {
 
 class SourceLoop {
  public:
-  SourceLoop(std::unique_ptr<roa::VrpSource> source, roa::History* history, rtr::Server* server,
+  SourceLoop(std::unique_ptr<sources::VrpSource> source, rtr::History* history, rtr::Server* server,
              SourceLoopOptions options);
   ~SourceLoop();
 
@@ -87,7 +87,7 @@ class SourceLoop {
   bool PollOnce();
 
   SourceStatus Status() const;
-  std::shared_ptr<const roa::Update> Current() const;
+  std::shared_ptr<const rtr::Update> Current() const;
 
  private:
   void Run();
@@ -98,10 +98,10 @@ class SourceLoop {
   // True if a set withdrawing `withdrawn` of the VRPs served may replace
   // them; otherwise holds it back.
   bool PassesWithdrawGuard(size_t withdrawn, const std::string& revision);
-  void SaveState(const roa::Update& update);
+  void SaveState(const rtr::Update& update);
 
-  std::unique_ptr<roa::VrpSource> source_;
-  roa::History* history_;
+  std::unique_ptr<sources::VrpSource> source_;
+  rtr::History* history_;
   rtr::Server* server_;
   SourceLoopOptions options_;
   absl::Duration interval_;
@@ -112,7 +112,7 @@ class SourceLoop {
   bool poll_now_ = false;
   bool confirm_withdrawals_ = false;  // the next guarded set goes through
   SourceStatus status_;
-  std::shared_ptr<const roa::Update> current_;
+  std::shared_ptr<const rtr::Update> current_;
   std::shared_ptr<const roa::VrpSet> last_raw_;  // the source's set before SLURM
   std::optional<roa::Slurm> slurm_;
   int64_t slurm_mtime_ns_ = -1;

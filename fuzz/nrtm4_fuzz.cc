@@ -10,7 +10,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "roa/nrtm4_files.h"
+#include "nrtm4/files.h"
 
 namespace {
 

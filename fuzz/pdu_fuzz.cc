@@ -9,7 +9,7 @@
 #include <variant>
 
 #include "absl/strings/string_view.h"
-#include "roa/history.h"
+#include "rtr/history.h"
 #include "rtr/payload.h"
 #include "rtr/pdu.h"
 #include "rtr/session_logic.h"
@@ -20,7 +20,7 @@ using namespace rtr42;
 
 std::shared_ptr<const rtr::EncodedUpdate> Update() {
   static std::shared_ptr<const rtr::EncodedUpdate> update = [] {
-    roa::History history(42);
+    rtr::History history(42);
     std::vector<roa::Vrp> vrps = {
         {*roa::Prefix::Parse("172.20.0.0/24"), 28, 4242420000},
         {*roa::Prefix::Parse("fd42::/48"), 64, 4242420001},

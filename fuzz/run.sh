@@ -19,15 +19,17 @@ trap 'rm -rf "$SCRATCH"' EXIT
 
 seeds() {  # the seed directories of a target
   case "$1" in
-    rpsl) echo fuzz/corpus/rpsl roa/sample/data/route roa/sample/data/route6 ;;
-    filter) echo roa/sample/data/filter.txt ;;
+    rpsl) echo fuzz/corpus/rpsl sources/sample/data/route sources/sample/data/route6 ;;
+    filter) echo sources/sample/data/filter.txt ;;
     bird_config) echo tests/lint/signalling tests/lint/clean ;;
     *) echo "fuzz/corpus/$1" ;;
   esac
 }
 
 failed=()
-for target in pdu rpsl filter vrp_json slurm nrtm4 bird_config rtr_state; do
+targets=()  # every fuzz/*_fuzz.cc (fuzz/CMakeLists.txt builds each)
+for f in fuzz/*_fuzz.cc; do t=${f#fuzz/}; targets+=("${t%_fuzz.cc}"); done
+for target in "${targets[@]}"; do
   bin="$BUILD/fuzz/${target}_fuzz"
   [ -x "$bin" ] || { echo "fuzz: $bin is missing (configure with -DRTR42_FUZZ=ON)"; exit 2; }
   mkdir -p "$SCRATCH/$target"

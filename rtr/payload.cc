@@ -43,7 +43,7 @@ std::string EncodeDiff(uint8_t version, const roa::VrpDiff& diff) {
   return out;
 }
 
-EncodedUpdate::EncodedUpdate(std::shared_ptr<const roa::Update> update, Timers timers)
+EncodedUpdate::EncodedUpdate(std::shared_ptr<const rtr::Update> update, Timers timers)
     : update_(std::move(update)) {
   for (uint8_t v = 0; v <= kMaxVersion; ++v) {
     std::string s;

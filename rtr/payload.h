@@ -1,4 +1,4 @@
-// EncodedUpdate: the wire form of one roa::Update, shared by every session.
+// EncodedUpdate: the wire form of one rtr::Update, shared by every session.
 //
 // Each protocol version's bytes are built once, on first use: the full set
 // (for Reset Queries) and the diff from each retained serial (for Serial
@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "roa/history.h"
+#include "rtr/history.h"
 #include "rtr/pdu.h"
 
 namespace rtr42::rtr {
@@ -34,9 +34,9 @@ size_t ResponseSize(const Response& response);
 
 class EncodedUpdate {
  public:
-  EncodedUpdate(std::shared_ptr<const roa::Update> update, Timers timers);
+  EncodedUpdate(std::shared_ptr<const rtr::Update> update, Timers timers);
 
-  const roa::Update& update() const { return *update_; }
+  const rtr::Update& update() const { return *update_; }
   uint32_t serial() const { return update_->serial(); }
   uint16_t session_id() const { return update_->session_id(); }
 
@@ -62,7 +62,7 @@ class EncodedUpdate {
     std::map<uint32_t, std::pair<Buffer, size_t>> diffs;  // body and its PDU count
   };
 
-  std::shared_ptr<const roa::Update> update_;
+  std::shared_ptr<const rtr::Update> update_;
   std::array<Buffer, kMaxVersion + 1> cache_response_;
   std::array<Buffer, kMaxVersion + 1> end_of_data_;
   std::array<Buffer, kMaxVersion + 1> notify_;

@@ -215,7 +215,7 @@ void Server::Remove(uint64_t id) {
   }
 }
 
-void Server::Publish(std::shared_ptr<const roa::Update> update) {
+void Server::Publish(std::shared_ptr<const rtr::Update> update) {
   if (!update) return;
   auto encoded = std::make_shared<const EncodedUpdate>(update, options_.timers);
   stats_.notify_fanout_ns = 0;

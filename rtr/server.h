@@ -31,8 +31,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "roa/history.h"
 #include "rtr/asio.h"
+#include "rtr/history.h"
 #include "rtr/payload.h"
 #include "rtr/tcp_md5.h"
 
@@ -108,7 +108,7 @@ class Server {
 
   // Makes `update` current and notifies every session (null: nothing to do).
   // Thread-safe.
-  void Publish(std::shared_ptr<const roa::Update> update);
+  void Publish(std::shared_ptr<const rtr::Update> update);
 
   std::shared_ptr<const EncodedUpdate> current() const;
   std::vector<tcp::endpoint> bound_endpoints() const;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 namespace rtr42::roa {
 namespace {
 
@@ -10,9 +12,7 @@ constexpr char kFilter4[] =
     "1100 permit 172.20.0.0/14 21 29\n9999 deny 0.0.0.0/0 0 32\n";
 constexpr char kFilter6[] = "1001 permit fd00::/8 44 64\n9999 deny ::/0 0 128\n";
 
-Vrp V(const char* prefix, int max, uint32_t asn) {
-  return Vrp{*Prefix::Parse(prefix), static_cast<uint8_t>(max), asn};
-}
+using ::rtr42::testing::V;
 
 class CompilerTest : public ::testing::Test {
  protected:

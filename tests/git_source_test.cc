@@ -1,16 +1,21 @@
-#include "roa/git_source.h"
+#include "sources/git_source.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "roa/compiler.h"
-#include "roa/open_registry.h"
-#include "roa/vrp_source.h"
+#include "sources/open_registry.h"
+#include "sources/registry_vrp_source.h"
 #include "tests/test_util.h"
 
-namespace rtr42::roa {
+namespace rtr42::sources {
 namespace {
+
+using roa::RegistryCompiler;
+using roa::RegistryDelta;
+using roa::Vrp;
+using roa::VrpSet;
 
 using ::rtr42::testing::RunCommand;
 using ::rtr42::testing::TempDir;
@@ -196,4 +201,4 @@ TEST_F(GitSourceTest, DirectorySourceFindsChanges) {
 }
 
 }  // namespace
-}  // namespace rtr42::roa
+}  // namespace rtr42::sources

@@ -1,13 +1,21 @@
-#include "roa/history.h"
+#include "rtr/history.h"
 
 #include <gtest/gtest.h>
 
-namespace rtr42::roa {
+#include "tests/test_util.h"
+
+namespace rtr42::rtr {
 namespace {
+
+using roa::Diff;
+using roa::Vrp;
+using roa::VrpDiff;
+using roa::VrpSet;
+using ::rtr42::testing::V;
 
 std::shared_ptr<const VrpSet> SetOf(std::initializer_list<uint32_t> asns) {
   std::vector<Vrp> v;
-  for (uint32_t asn : asns) v.push_back(Vrp{*Prefix::Parse("172.20.0.0/24"), 24, asn});
+  for (uint32_t asn : asns) v.push_back(V("172.20.0.0/24", 24, asn));
   return std::make_shared<const VrpSet>(std::move(v));
 }
 
@@ -73,4 +81,4 @@ TEST(HistoryTest, RandomSessionIdsDiffer) {
 }
 
 }  // namespace
-}  // namespace rtr42::roa
+}  // namespace rtr42::rtr

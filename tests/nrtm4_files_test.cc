@@ -1,17 +1,16 @@
 // NRTMv4 formats and crypto: base64url, ES256 JWS, the Update Notification
 // File rules of section 5.3, the draft's own example files, JSON text
 // sequences with and without gzip, and primary keys.
-#include "roa/nrtm4_files.h"
-
 #include <gtest/gtest.h>
 #include <zlib.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "roa/nrtm4_crypto.h"
+#include "nrtm4/files.h"
+#include "nrtm4/signature.h"
 #include "tests/test_util.h"
 
-namespace rtr42::roa::nrtm4 {
+namespace rtr42::nrtm4 {
 namespace {
 
 using testing::TempDir;
@@ -256,4 +255,4 @@ TEST(Nrtm4FilesTest, PrimaryKeysAreCaseInsensitive) {
 }
 
 }  // namespace
-}  // namespace rtr42::roa::nrtm4
+}  // namespace rtr42::nrtm4

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 namespace rtr42::rtr {
 namespace {
 
@@ -13,9 +15,7 @@ std::string Bytes(std::initializer_list<int> b) {
   return s;
 }
 
-roa::Vrp V(const char* prefix, int max, uint32_t asn) {
-  return roa::Vrp{*roa::Prefix::Parse(prefix), static_cast<uint8_t>(max), asn};
-}
+using ::rtr42::testing::V;
 
 TEST(PduTest, EncodesEveryCachePdu) {
   std::string s;

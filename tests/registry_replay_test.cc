@@ -5,11 +5,15 @@
 
 #include "absl/strings/str_split.h"
 #include "roa/compiler.h"
-#include "roa/git_source.h"
+#include "sources/git_source.h"
 #include "tests/test_util.h"
 
-namespace rtr42::roa {
+namespace rtr42::sources {
 namespace {
+
+using roa::RegistryCompiler;
+using roa::Vrp;
+using roa::VrpSet;
 
 using ::rtr42::testing::RunCommand;
 using ::rtr42::testing::SharedBundlePath;
@@ -66,4 +70,4 @@ TEST(RegistryReplayTest, IncrementalEqualsFullAtEveryCommit) {
 }
 
 }  // namespace
-}  // namespace rtr42::roa
+}  // namespace rtr42::sources

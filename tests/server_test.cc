@@ -14,9 +14,7 @@
 namespace rtr42::rtr {
 namespace {
 
-roa::Vrp V(const char* prefix, int max, uint32_t asn) {
-  return roa::Vrp{*roa::Prefix::Parse(prefix), static_cast<uint8_t>(max), asn};
-}
+using ::rtr42::testing::V;
 
 class ServerTest : public ::testing::Test {
  protected:
@@ -59,7 +57,7 @@ class ServerTest : public ::testing::Test {
   std::vector<std::thread> threads_;
   std::unique_ptr<Server> server_;
   std::string port_;
-  roa::History history_{777};
+  rtr::History history_{777};
 };
 
 TEST_F(ServerTest, NoDataThenFullSetThenNotifyAndDiff) {
@@ -152,7 +150,7 @@ TEST_F(ServerTest, ForeignSessionIdGetsCacheResetThenTheFullSet) {
   auto client = Client();
   ASSERT_TRUE(client->Reset().ok());
   // The cache restarts as another session (id 778) serving more.
-  roa::History other(778);
+  rtr::History other(778);
   server_->Publish(other.Commit(std::make_shared<const roa::VrpSet>(std::vector<roa::Vrp>{
                                     V("172.20.0.0/24", 28, 1), V("10.0.0.0/8", 24, 5)}),
                                 ""));

@@ -3,12 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 namespace rtr42::rtr {
 namespace {
 
-roa::Vrp V(const char* prefix, int max, uint32_t asn) {
-  return roa::Vrp{*roa::Prefix::Parse(prefix), static_cast<uint8_t>(max), asn};
-}
+using ::rtr42::testing::V;
 
 std::string Join(const Response& r) {
   std::string s;
@@ -68,7 +68,7 @@ class SessionLogicTest : public ::testing::Test {
     return pdus[0];
   }
 
-  roa::History history_;
+  rtr::History history_;
   std::shared_ptr<EncodedUpdate> current_;
   SessionLogic logic_;
 };
@@ -272,7 +272,7 @@ class AspaSessionTest : public ::testing::Test {
     if (count) *count = a.pdus;
     return Pdus(Join(a.send));
   }
-  roa::History history_;
+  rtr::History history_;
   std::shared_ptr<EncodedUpdate> current_;
   SessionLogic logic_;
 };

@@ -4,12 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 namespace rtr42::roa {
 namespace {
 
-Vrp V(const char* prefix, int max, uint32_t asn) {
-  return Vrp{*Prefix::Parse(prefix), static_cast<uint8_t>(max), asn};
-}
+using ::rtr42::testing::V;
 
 // The structure of RFC 8416 section 3.5's full example.
 constexpr char kExample[] = R"({

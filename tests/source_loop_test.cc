@@ -13,10 +13,13 @@
 #include "absl/strings/str_format.h"
 #include "base/log.h"
 #include "daemon/endpoints.h"
-#include "roa/git_source.h"
-#include "roa/history_store.h"
-#include "roa/open_registry.h"
-#include "roa/registry_source.h"
+#include "rtr/state_file.h"
+#include "sources/directory_source.h"
+#include "sources/git_source.h"
+#include "sources/json_vrp_source.h"
+#include "sources/open_registry.h"
+#include "sources/registry_source.h"
+#include "sources/registry_vrp_source.h"
 #include "tests/test_util.h"
 
 namespace rtr42::daemon {
@@ -51,12 +54,14 @@ class SourceLoopTest : public ::testing::Test {
  protected:
   SourceLoopTest() : server_(io_, rtr::ServerOptions{}) {}
 
-  void MakeLoop(std::unique_ptr<roa::VrpSource> source, SourceLoopOptions options = {}) {
-    history_ = std::make_unique<roa::History>(uint16_t{77});
+  void MakeLoop(std::unique_ptr<sources::VrpSource> source, SourceLoopOptions options = {}) {
+    history_ = std::make_unique<rtr::History>(uint16_t{77});
     loop_ = std::make_unique<SourceLoop>(std::move(source), history_.get(), &server_, options);
   }
   void MakeRegistryLoop(const std::string& root, SourceLoopOptions options = {}) {
-    MakeLoop(std::make_unique<roa::RegistryVrpSource>(roa::MakeDirectorySource(root)), options);
+    MakeLoop(std::make_unique<sources::RegistryVrpSource>(
+                 std::make_unique<sources::DirectorySource>(root)),
+             options);
   }
   uint32_t Serial() const { return loop_->Current() ? loop_->Current()->serial() : 0; }
   size_t Served() const { return loop_->Current() ? loop_->Current()->set().size() : 0; }
@@ -74,7 +79,7 @@ class SourceLoopTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   rtr::Server server_;
-  std::unique_ptr<roa::History> history_;
+  std::unique_ptr<rtr::History> history_;
   std::unique_ptr<SourceLoop> loop_;
   TempDir dir_;
 };
@@ -114,7 +119,7 @@ TEST_F(SourceLoopTest, CorruptJsonFileKeepsTheSet) {
   WriteFile(path,
             R"({"roas": [{"prefix": "172.20.0.0/24", "maxLength": 28, "asn": "AS4242420000"},
                          {"prefix": "fd42::/48", "maxLength": 64, "asn": 4242420001}]})");
-  MakeLoop(std::make_unique<roa::JsonVrpSource>(path));
+  MakeLoop(std::make_unique<sources::JsonVrpSource>(path));
   LogCapture log;
   ASSERT_TRUE(loop_->PollOnce());
   ExpectStillServing(1, 2);
@@ -160,10 +165,10 @@ TEST_F(SourceLoopTest, CorruptGitCommitKeepsTheSet) {
   WriteRegistry(repo_path, 10);
   GitRepo repo(repo_path);
   repo.CommitAll("ten routes");
-  absl::StatusOr<std::unique_ptr<roa::RegistrySource>> git =
-      roa::OpenRegistrySource(repo_path, "main", "");
+  absl::StatusOr<std::unique_ptr<sources::RegistrySource>> git =
+      sources::OpenRegistrySource(repo_path, "main", "");
   ASSERT_TRUE(git.ok()) << git.status();
-  MakeLoop(std::make_unique<roa::RegistryVrpSource>(std::move(*git)));
+  MakeLoop(std::make_unique<sources::RegistryVrpSource>(std::move(*git)));
   LogCapture log;
   ASSERT_TRUE(loop_->PollOnce());
   ExpectStillServing(1, 10);
@@ -191,10 +196,10 @@ TEST_F(SourceLoopTest, CorruptGitCommitKeepsTheSet) {
 TEST_F(SourceLoopTest, UnreachableRemoteIsRetriedAndLaterLossKeepsTheSet) {
   std::string remote = dir_.path() + "/remote";
   std::string url = "file://" + remote;
-  absl::StatusOr<std::unique_ptr<roa::RegistrySource>> git =
-      roa::OpenRegistrySource(url, "main", dir_.path() + "/cache");
+  absl::StatusOr<std::unique_ptr<sources::RegistrySource>> git =
+      sources::OpenRegistrySource(url, "main", dir_.path() + "/cache");
   ASSERT_TRUE(git.ok()) << "a remote that is down at start is retried: " << git.status();
-  MakeLoop(std::make_unique<roa::RegistryVrpSource>(std::move(*git)));
+  MakeLoop(std::make_unique<sources::RegistryVrpSource>(std::move(*git)));
   LogCapture log;
   EXPECT_FALSE(loop_->PollOnce());
   EXPECT_FALSE(loop_->PollOnce());
@@ -314,13 +319,13 @@ TEST_F(SourceLoopTest, GuardOffAtOneHundredPercent) {
 
 TEST_F(SourceLoopTest, EveryNewSerialIsSavedAndSaveFailuresAreCounted) {
   WriteRegistry(dir_.path(), 20);
-  std::string state = dir_.path() + "/state/" + roa::kRtrStateFileName;
+  std::string state = dir_.path() + "/state/" + rtr::kStateFileName;
   fs::create_directories(dir_.path() + "/state");
   MakeRegistryLoop(dir_.path(), SourceLoopOptions{.state_path = state});
   ASSERT_TRUE(loop_->PollOnce());
   fs::remove(dir_.path() + "/" + RouteFile(0));
   ASSERT_TRUE(loop_->PollOnce());
-  absl::StatusOr<roa::RtrState> saved = roa::LoadRtrState(state);
+  absl::StatusOr<rtr::StateFile> saved = rtr::LoadStateFile(state);
   ASSERT_TRUE(saved.ok()) << saved.status();
   EXPECT_EQ(saved->update->serial(), 2u);
   EXPECT_EQ(saved->update->session_id(), 77);

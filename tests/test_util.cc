@@ -74,4 +74,8 @@ std::string LogCapture::All() const {
   return out;
 }
 
+roa::Vrp V(const char* prefix, int max_length, uint32_t asn) {
+  return roa::Vrp{*roa::Prefix::Parse(prefix), static_cast<uint8_t>(max_length), asn};
+}
+
 }  // namespace rtr42::testing

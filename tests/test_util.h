@@ -1,5 +1,5 @@
-// Helpers shared by the tests: temporary directories, running commands, and
-// where ../shared is.
+// Helpers shared by the tests: temporary directories, running commands,
+// where ../shared is, a log sink, and a short way to write a VRP.
 #ifndef RTR42_TESTS_TEST_UTIL_H_
 #define RTR42_TESTS_TEST_UTIL_H_
 
@@ -10,6 +10,7 @@
 
 #include "absl/strings/string_view.h"
 #include "base/log.h"
+#include "roa/vrp.h"
 
 namespace rtr42::testing {
 
@@ -50,6 +51,9 @@ class LogCapture {
   mutable std::mutex mutex_;
   std::vector<std::pair<LogLevel, std::string>> lines_;
 };
+
+// The VRP (prefix, max length, origin); the prefix must parse.
+roa::Vrp V(const char* prefix, int max_length, uint32_t asn);
 
 // The directory holding the built tools (roa-compile, rtr42d, rtr-dump).
 std::string ToolDir();

@@ -7,9 +7,9 @@
 namespace rtr42::roa {
 namespace {
 
+using ::rtr42::testing::V;
 VrpSet Sample() {
-  return VrpSet({Vrp{*Prefix::Parse("172.20.0.0/24"), 28, 4242420000},
-                 Vrp{*Prefix::Parse("fd42::/48"), 64, 4242420001}});
+  return VrpSet({V("172.20.0.0/24", 28, 4242420000), V("fd42::/48", 64, 4242420001)});
 }
 
 TEST(VrpFormatTest, JsonRoundTrips) {

@@ -4,12 +4,12 @@
 
 #include <random>
 
+#include "tests/test_util.h"
+
 namespace rtr42::roa {
 namespace {
 
-Vrp V(const char* prefix, int max, uint32_t asn) {
-  return Vrp{*Prefix::Parse(prefix), static_cast<uint8_t>(max), asn};
-}
+using ::rtr42::testing::V;
 
 TEST(VrpSetTest, SortsAndDeduplicates) {
   VrpSet set({V("fd00::/8", 64, 1), V("10.0.0.0/8", 24, 2), V("10.0.0.0/8", 24, 2),

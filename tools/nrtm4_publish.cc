@@ -1,4 +1,4 @@
-// nrtm4-publish: puts a git registry on NRTMv4 (see roa/nrtm4_publisher.h).
+// nrtm4-publish: puts a git registry on NRTMv4 (see nrtm4/publisher.h).
 //
 //   nrtm4-publish keygen --private-key FILE --public-key FILE
 //   nrtm4-publish --registry PATH --feed-dir DIR --private-key FILE [...]
@@ -11,8 +11,8 @@
 #include "base/args.h"
 #include "base/file_util.h"
 #include "base/log.h"
-#include "roa/nrtm4_crypto.h"
-#include "roa/nrtm4_publisher.h"
+#include "nrtm4/publisher.h"
+#include "nrtm4/signature.h"
 
 namespace rtr42 {
 namespace {
@@ -32,7 +32,7 @@ int Keygen(const Args& args) {
     return Fail(absl::AlreadyExistsError(
         absl::StrCat(args.Get("private-key"), " exists; not overwriting a private key")));
   }
-  absl::StatusOr<roa::nrtm4::KeyPair> keys = roa::nrtm4::GenerateP256KeyPair();
+  absl::StatusOr<nrtm4::KeyPair> keys = nrtm4::GenerateP256KeyPair();
   if (!keys.ok()) return Fail(keys.status());
   mode_t old = ::umask(077);  // the private key is for its owner only
   absl::Status s = WriteFileAtomically(args.Get("private-key"), keys->private_pem);
@@ -71,7 +71,7 @@ int Main(int argc, char** argv) {
   if (!args.Has("registry") || !args.Has("feed-dir") || !args.Has("private-key")) {
     return Fail(absl::InvalidArgumentError("needs --registry, --feed-dir and --private-key"));
   }
-  roa::Nrtm4PublishOptions o;
+  nrtm4::PublishOptions o;
   o.registry = args.Get("registry");
   o.ref = args.Get("ref", "HEAD");
   o.feed_dir = args.Get("feed-dir");
@@ -90,7 +90,7 @@ int Main(int argc, char** argv) {
     }
   }
   SetLogLevel(LogLevel::kWarning);
-  absl::StatusOr<roa::Nrtm4PublishResult> r = roa::PublishNrtm4(o);
+  absl::StatusOr<nrtm4::PublishResult> r = nrtm4::PublishNrtm4(o);
   if (!r.ok()) return Fail(r.status());
   std::cout << absl::StrFormat(
       "nrtm4-publish: %s session %s version %d%s%s%s%s%s\n", o.source, r->session_id, r->version,

@@ -9,8 +9,8 @@
 #include "base/file_util.h"
 #include "base/log.h"
 #include "roa/compiler.h"
-#include "roa/open_registry.h"
 #include "roa/vrp_format.h"
+#include "tools/source_options.h"
 
 namespace {
 
@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   using namespace rtr42;
   Args args("roa-compile",
             "Compiles dn42 route/route6 objects into validated ROA payloads (VRPs).");
-  roa::AddSourceOptions(&args, "ref");
+  tools::AddSourceOptions(&args, "ref");
   args.AddOption("format", "FMT", "json (default), bird2, bird1 or csv");
   args.AddOption("family", "4|6", "only IPv4 or only IPv6 VRPs");
   args.AddOption("output", "FILE", "write here (atomically) instead of standard output");
@@ -48,8 +48,8 @@ int main(int argc, char** argv) {
   SetLogLevel(LogLevel::kWarning);
 
   absl::Time start = absl::Now();
-  absl::StatusOr<std::unique_ptr<roa::RegistrySource>> source =
-      roa::OpenSourceFromArgs(args, "ref");
+  absl::StatusOr<std::unique_ptr<sources::RegistrySource>> source =
+      tools::OpenSourceFromArgs(args, "ref");
   if (!source.ok()) return Fail(source.status());
   absl::StatusOr<std::optional<roa::RegistryDelta>> delta = (*source)->Poll();
   if (!delta.ok()) return Fail(delta.status());

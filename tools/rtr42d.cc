@@ -15,11 +15,12 @@
 #include "daemon/endpoints.h"
 #include "daemon/source_loop.h"
 #include "http/server.h"
-#include "roa/history.h"
-#include "roa/history_store.h"
-#include "roa/open_registry.h"
-#include "roa/vrp_source.h"
+#include "rtr/history.h"
 #include "rtr/server.h"
+#include "rtr/state_file.h"
+#include "sources/json_vrp_source.h"
+#include "sources/registry_vrp_source.h"
+#include "tools/source_options.h"
 
 namespace rtr42 {
 namespace {
@@ -38,8 +39,8 @@ absl::Status MakeStateDir(const std::string& dir) {
 }
 
 // The saved Update, or null (with one log line saying why) for a new session.
-std::shared_ptr<const roa::Update> RestoreState(const std::string& path) {
-  absl::StatusOr<roa::RtrState> state = roa::LoadRtrState(path);
+std::shared_ptr<const rtr::Update> RestoreState(const std::string& path) {
+  absl::StatusOr<rtr::StateFile> state = rtr::LoadStateFile(path);
   if (!state.ok()) {
     if (absl::IsNotFound(state.status())) {
       RTR42_LOG_INFO("no saved state in %s: starting a new RTR session", path);
@@ -51,7 +52,7 @@ std::shared_ptr<const roa::Update> RestoreState(const std::string& path) {
     }
     return nullptr;
   }
-  const roa::Update& u = *state->update;
+  const rtr::Update& u = *state->update;
   RTR42_LOG_INFO(
       "restored RTR session %d serial %d from %s (saved %s ago): %d VRPs, %d ASPAs, diffs from "
       "serial %d, revision %s",
@@ -71,7 +72,7 @@ int Main(int argc, char** argv) {
   args.AddOption("tls-key", "FILE", "PEM private key for --tls-listen");
   args.AddOption("md5-peer", "PREFIX=KEYFILE", "require this TCP-MD5 key from routers in PREFIX",
                  true);
-  roa::AddSourceOptions(&args, "registry-ref");
+  tools::AddSourceOptions(&args, "registry-ref");
   args.AddOption("json", "FILE", "serve a StayRTR/rpki-client VRP JSON file (reloaded on change)");
   args.AddOption(
       "poll-interval", "SECONDS",
@@ -166,32 +167,32 @@ int Main(int argc, char** argv) {
   }
   options.max_version = static_cast<uint8_t>(*max_version);
 
-  std::unique_ptr<roa::VrpSource> source;
+  std::unique_ptr<sources::VrpSource> source;
   if (args.Has("json")) {
     if (args.Has("registry") || args.Has("nrtm4-url"))
       return Fail(absl::InvalidArgumentError("--json excludes --registry and --nrtm4-url"));
-    source = std::make_unique<roa::JsonVrpSource>(args.Get("json"));
+    source = std::make_unique<sources::JsonVrpSource>(args.Get("json"));
   } else {
-    absl::StatusOr<std::unique_ptr<roa::RegistrySource>> registry =
-        roa::OpenSourceFromArgs(args, "registry-ref");
+    absl::StatusOr<std::unique_ptr<sources::RegistrySource>> registry =
+        tools::OpenSourceFromArgs(args, "registry-ref");
     if (!registry.ok()) return Fail(registry.status());
-    source = std::make_unique<roa::RegistryVrpSource>(std::move(*registry));
+    source = std::make_unique<sources::RegistryVrpSource>(std::move(*registry));
   }
 
   absl::StatusOr<double> max_withdraw = args.GetDouble("max-withdraw-percent", 10, 0, 100);
   if (!max_withdraw.ok()) return Fail(max_withdraw.status());
 
-  roa::HistoryOptions history_options{.min_serials = static_cast<size_t>(*history_n)};
+  rtr::HistoryOptions history_options{.min_serials = static_cast<size_t>(*history_n)};
   std::string state_path;
-  std::shared_ptr<const roa::Update> restored;
+  std::shared_ptr<const rtr::Update> restored;
   if (args.Has("state-dir")) {
     if (absl::Status s = MakeStateDir(args.Get("state-dir")); !s.ok()) return Fail(s);
-    state_path = args.Get("state-dir") + "/" + roa::kRtrStateFileName;
+    state_path = args.Get("state-dir") + "/" + rtr::kStateFileName;
     restored = RestoreState(state_path);
   }
-  std::unique_ptr<roa::History> history =
-      restored ? std::make_unique<roa::History>(restored, history_options)
-               : std::make_unique<roa::History>(roa::RandomSessionId(), history_options);
+  std::unique_ptr<rtr::History> history =
+      restored ? std::make_unique<rtr::History>(restored, history_options)
+               : std::make_unique<rtr::History>(rtr::RandomSessionId(), history_options);
   rtr::asio::io_context io;
   rtr::Server server(io, options);
   if (absl::Status s = server.Start(); !s.ok()) return Fail(s);
