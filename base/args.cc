@@ -23,6 +23,42 @@ void Args::AddSwitch(const std::string& name, const std::string& help) {
   specs_[name] = Spec{"", help, false};
 }
 
+void Args::Bind(const std::string& name, const std::string& value_name, const std::string& help,
+                const std::string& default_text, bool repeatable,
+                std::function<absl::Status(const std::string&)> store) {
+  std::string text = help;
+  if (!default_text.empty()) absl::StrAppend(&text, " (default ", default_text, ")");
+  order_.push_back(name);
+  specs_[name] = Spec{value_name, text, repeatable, std::move(store)};
+}
+
+void Args::BindDouble(const std::string& name, const std::string& value_name,
+                      const std::string& help, double* target, double min, double max) {
+  Bind(name, value_name, help, absl::StrCat(*target), false,
+       [this, name, target, min, max](const std::string&) -> absl::Status {
+         absl::StatusOr<double> v = GetDouble(name, *target, min, max);
+         if (!v.ok()) return v.status();
+         *target = *v;
+         return absl::OkStatus();
+       });
+}
+
+void Args::BindString(const std::string& name, const std::string& value_name,
+                      const std::string& help, std::string* target) {
+  Bind(name, value_name, help, *target, false, [target](const std::string& value) {
+    *target = value;
+    return absl::OkStatus();
+  });
+}
+
+void Args::BindList(const std::string& name, const std::string& value_name, const std::string& help,
+                    std::vector<std::string>* target) {
+  Bind(name, value_name, help, "", true, [target](const std::string& value) {
+    target->push_back(value);
+    return absl::OkStatus();
+  });
+}
+
 absl::Status Args::Parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -60,6 +96,9 @@ absl::Status Args::Parse(int argc, char** argv) {
       return absl::InvalidArgumentError(absl::StrCat("--", name, " given more than once"));
     }
     slot.push_back(value);
+    if (spec->second.store) {
+      if (absl::Status stored = spec->second.store(value); !stored.ok()) return stored;
+    }
   }
   return absl::OkStatus();
 }
@@ -95,8 +134,12 @@ std::optional<int> Args::ParseCommandLine(int argc, char** argv, bool positional
 absl::StatusOr<int64_t> Args::GetInt(const std::string& name, int64_t fallback, int64_t min,
                                      int64_t max) const {
   if (!Has(name)) return fallback;
+  return ParseInt(name, Get(name), min, max);
+}
+
+absl::StatusOr<int64_t> Args::ParseInt(const std::string& name, const std::string& text,
+                                       int64_t min, int64_t max) {
   int64_t v = 0;
-  std::string text = Get(name);
   if (!absl::SimpleAtoi(text, &v)) {
     return absl::InvalidArgumentError(absl::StrCat("--", name, " '", text, "' is not a number"));
   }

@@ -5,10 +5,16 @@
 // Options are declared first (with help text), then Parse() fills them in.
 // An unknown option, a missing value or a bad number is an error that names
 // the option. Options declared repeatable collect every occurrence.
+//
+// A bound option (Bind*) writes its value straight into a variable, usually
+// a field of a configuration struct: the variable's value when it is bound
+// is the default, shown by --help, so a default is written once, where the
+// field is declared.
 #ifndef RTR42_BASE_ARGS_H_
 #define RTR42_BASE_ARGS_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,6 +34,20 @@ class Args {
                  bool repeatable = false);
   // Declares a switch (no value).
   void AddSwitch(const std::string& name, const std::string& help);
+
+  // Bound options; `*target` must outlive Parse(). `default_text` replaces
+  // the default shown by --help (for a default computed later).
+  template <typename Int>
+  void BindInt(const std::string& name, const std::string& value_name, const std::string& help,
+               Int* target, int64_t min, int64_t max, const std::string& default_text = "");
+  void BindDouble(const std::string& name, const std::string& value_name, const std::string& help,
+                  double* target, double min, double max);
+  // An empty `*target` shows no default.
+  void BindString(const std::string& name, const std::string& value_name, const std::string& help,
+                  std::string* target);
+  // Repeatable; every occurrence is appended.
+  void BindList(const std::string& name, const std::string& value_name, const std::string& help,
+                std::vector<std::string>* target);
 
   absl::Status Parse(int argc, char** argv);
   // What every tool does first: Parse(); on an error print "program: error"
@@ -52,13 +72,32 @@ class Args {
     std::string value_name;  // empty: a switch
     std::string help;
     bool repeatable = false;
+    // Bound options: stores one given value.
+    std::function<absl::Status(const std::string& value)> store;
   };
+  void Bind(const std::string& name, const std::string& value_name, const std::string& help,
+            const std::string& default_text, bool repeatable,
+            std::function<absl::Status(const std::string&)> store);
+  static absl::StatusOr<int64_t> ParseInt(const std::string& name, const std::string& text,
+                                          int64_t min, int64_t max);
   std::string program_, summary_;
   std::vector<std::string> order_;
   std::map<std::string, Spec> specs_;
   std::map<std::string, std::vector<std::string>> values_;
   std::vector<std::string> positional_;
 };
+
+template <typename Int>
+void Args::BindInt(const std::string& name, const std::string& value_name, const std::string& help,
+                   Int* target, int64_t min, int64_t max, const std::string& default_text) {
+  Bind(name, value_name, help, default_text.empty() ? std::to_string(*target) : default_text, false,
+       [name, target, min, max](const std::string& text) -> absl::Status {
+         absl::StatusOr<int64_t> v = ParseInt(name, text, min, max);
+         if (!v.ok()) return v.status();
+         *target = static_cast<Int>(*v);
+         return absl::OkStatus();
+       });
+}
 
 }  // namespace rtr42
 

@@ -1,5 +1,5 @@
 // The daemon's HTTP endpoints (all GET):
-//   /metrics      Prometheus text format
+//   /metrics      Prometheus text format (daemon/metrics.h)
 //   /healthz      200 with a loaded, fresh set (noting a set the withdraw
 //                 guard holds back); 503 with the reason otherwise
 //   /rpki.json    the current set in roa-compile's JSON, with an ETag
@@ -22,9 +22,6 @@ struct EndpointOptions {
 
 void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr::Server* server,
                        EndpointOptions options);
-
-// The /metrics body.
-std::string RenderMetrics(const SourceLoop& loop, const rtr::Server& server);
 
 }  // namespace rtr42::daemon
 

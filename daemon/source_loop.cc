@@ -1,7 +1,5 @@
 #include "daemon/source_loop.h"
 
-#include <sys/stat.h>
-
 #include <filesystem>
 
 #include "absl/strings/str_format.h"
@@ -18,7 +16,9 @@ SourceLoop::SourceLoop(std::unique_ptr<sources::VrpSource> source, rtr::History*
       history_(history),
       server_(server),
       options_(std::move(options)),
-      interval_(source_->is_remote() ? options_.remote_interval : absl::Seconds(1)) {
+      interval_(source_->is_remote() ? options_.remote_interval : absl::Seconds(1)),
+      guard_(options_.max_withdraw_percent) {
+  absl::MutexLock lock(&mutex_);
   status_.source = source_->Describe();
   status_.started = absl::Now();
   status_.slurm_path = options_.slurm_path;
@@ -33,56 +33,40 @@ void SourceLoop::Start() {
 
 void SourceLoop::Stop() {
   {
-    std::lock_guard lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     stop_ = true;
   }
-  wake_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
-void SourceLoop::PollNow() {
-  {
-    std::lock_guard lock(mutex_);
-    poll_now_ = true;
-    slurm_mtime_ns_ = -1;  // re-read it even if unchanged
-  }
-  wake_.notify_all();
-}
-
 void SourceLoop::ConfirmWithdrawals() {
-  {
-    std::lock_guard lock(mutex_);
-    if (status_.withdraw_held) {
-      confirm_withdrawals_ = true;
-      RTR42_LOG_WARNING("withdrawals confirmed: %s (-%d of %d VRPs) will be served",
-                        status_.held_revision, status_.held_withdrawals, status_.held_of);
-    }
-    poll_now_ = true;
-    slurm_mtime_ns_ = -1;
-  }
-  wake_.notify_all();
+  absl::MutexLock lock(&mutex_);
+  guard_.Confirm();
+  poll_now_ = true;
+  slurm_stamp_.reset();  // re-read it even if unchanged
 }
 
 SourceStatus SourceLoop::Status() const {
-  std::lock_guard lock(mutex_);
-  return status_;
+  absl::MutexLock lock(&mutex_);
+  SourceStatus status = status_;
+  status.withdraw_guard = guard_.state();
+  return status;
 }
 
 std::shared_ptr<const rtr::Update> SourceLoop::Current() const {
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   return current_;
 }
 
 void SourceLoop::Run() {
-  // SLURM is checked every second whatever the source's pace.
   absl::Time next_poll = absl::InfinitePast();
   while (true) {
     bool confirming;
     {
-      std::lock_guard lock(mutex_);
-      confirming = confirm_withdrawals_;
+      absl::MutexLock lock(&mutex_);
+      confirming = guard_.confirming();
     }
-    bool slurm_changed = ReloadSlurm(false);
+    bool slurm_changed = ReloadSlurm();
     bool published = false;
     if (absl::Now() >= next_poll) {
       published = PollOnce();
@@ -92,18 +76,19 @@ void SourceLoop::Run() {
     std::string revision;
     bool held;
     {
-      std::lock_guard lock(mutex_);
+      absl::MutexLock lock(&mutex_);
       raw = last_raw_;
       revision = status_.revision;
-      held = status_.withdraw_held;
+      held = guard_.state().holding;
     }
     // The source reports a set once; a held set is offered again here.
     if (!published && raw && (slurm_changed || (confirming && held))) {
       Publish(raw, revision, slurm_changed ? "; SLURM changed" : "; confirmed");
     }
-    std::unique_lock lock(mutex_);
-    if (confirming) confirm_withdrawals_ = false;
-    wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_ || poll_now_; });
+    absl::MutexLock lock(&mutex_);
+    if (confirming) guard_.EndConfirmation();
+    auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return stop_ || poll_now_; };
+    mutex_.AwaitWithTimeout(absl::Condition(&woken), absl::Seconds(1));
     if (stop_) return;
     if (poll_now_) {
       poll_now_ = false;
@@ -112,26 +97,20 @@ void SourceLoop::Run() {
   }
 }
 
-bool SourceLoop::ReloadSlurm(bool forced) {
-  std::string path;
-  int64_t known;
-  {
-    std::lock_guard lock(mutex_);
-    path = status_.slurm_path;
-    known = slurm_mtime_ns_;
-  }
+bool SourceLoop::ReloadSlurm() {
+  const std::string& path = options_.slurm_path;
   if (path.empty()) return false;
-  struct stat st;
-  int64_t mtime = ::stat(path.c_str(), &st) == 0
-                      ? int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec
-                      : -2;
-  if (mtime == known && !forced) return false;
+  std::optional<FileStamp> stamp = StampOf(path);
+  {
+    absl::MutexLock lock(&mutex_);
+    if (slurm_stamp_ && *slurm_stamp_ == stamp) return false;
+  }
   absl::StatusOr<std::string> text =
-      mtime == -2 ? absl::NotFoundError(path + ": cannot read") : ReadFile(path);
+      stamp ? ReadFile(path) : absl::NotFoundError(path + ": cannot read");
   absl::StatusOr<roa::Slurm> slurm =
       text.ok() ? roa::ParseSlurm(*text, path) : absl::StatusOr<roa::Slurm>(text.status());
-  std::lock_guard lock(mutex_);
-  slurm_mtime_ns_ = mtime;
+  absl::MutexLock lock(&mutex_);
+  slurm_stamp_ = stamp;
   if (!slurm.ok()) {
     std::string error(slurm.status().message());
     if (error != status_.slurm_error) {
@@ -156,7 +135,7 @@ bool SourceLoop::ReloadSlurm(bool forced) {
 bool SourceLoop::PollOnce() {
   absl::Time now = absl::Now();
   absl::StatusOr<std::optional<sources::VrpSnapshot>> snapshot = source_->Poll();
-  std::unique_lock lock(mutex_);
+  absl::ReleasableMutexLock lock(&mutex_);
   status_.last_attempt = now;
   ++status_.polls;
   if (!snapshot.ok()) {
@@ -182,60 +161,30 @@ bool SourceLoop::PollOnce() {
   status_.revision = s.revision;
   if (s.diagnostic_list) status_.diagnostics = s.diagnostic_list;
   last_raw_ = s.set;
-  lock.unlock();
+  lock.Release();
   return Publish(s.set, s.revision,
                  absl::StrFormat("; %d objects re-read, %d diagnostics, %.1f ms", s.parsed,
                                  s.diagnostics, s.seconds * 1000));
-}
-
-bool SourceLoop::PassesWithdrawGuard(size_t withdrawn, const std::string& revision) {
-  std::shared_ptr<const rtr::Update> current = history_->current();
-  size_t served = current ? current->set().size() : 0;
-  std::lock_guard lock(mutex_);
-  bool over =
-      served > 0 && double(withdrawn) * 100 > options_.max_withdraw_percent * double(served);
-  if (over && confirm_withdrawals_) {
-    ++status_.withdraw_confirmations;
-    over = false;
-  } else if (over) {
-    if (!status_.withdraw_held || status_.held_withdrawals != withdrawn ||
-        status_.held_revision != revision) {
-      RTR42_LOG_WARNING(
-          "withdraw guard: holding back the set of %s: it would withdraw %d of %d VRPs "
-          "(%.1f%%, more than --max-withdraw-percent %g); still serving serial %d; SIGHUP "
-          "serves it",
-          revision, withdrawn, served, 100.0 * double(withdrawn) / double(served),
-          options_.max_withdraw_percent, current->serial());
-    }
-    if (!status_.withdraw_held) ++status_.withdraw_holds;
-    status_.withdraw_held = true;
-    status_.held_withdrawals = withdrawn;
-    status_.held_of = served;
-    status_.held_revision = revision;
-    return false;
-  }
-  if (status_.withdraw_held) {
-    RTR42_LOG_INFO("withdraw guard: released; the set of %s withdraws %d of %d VRPs", revision,
-                   withdrawn, served);
-    status_.withdraw_held = false;
-    status_.held_withdrawals = status_.held_of = 0;
-    status_.held_revision.clear();
-  }
-  return true;
 }
 
 bool SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::string& revision,
                          const std::string& detail) {
   std::shared_ptr<const roa::VrpSet> set = raw;
   {
-    std::lock_guard lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     if (slurm_) set = std::make_shared<const roa::VrpSet>(roa::ApplySlurm(*raw, *slurm_));
   }
   // The diff from what is served: checked by the guard, then kept as the step.
   std::shared_ptr<const rtr::Update> update;
   if (std::shared_ptr<const rtr::Update> current = history_->current()) {
     roa::VrpDiff diff = roa::Diff(current->set(), *set);
-    if (!PassesWithdrawGuard(diff.withdrawn.size(), revision)) return false;
+    bool admitted;
+    {
+      absl::MutexLock lock(&mutex_);
+      admitted =
+          guard_.Admit(diff.withdrawn.size(), current->set().size(), revision, current->serial());
+    }
+    if (!admitted) return false;
     if (diff.empty()) return false;  // (after the guard: a reverted change releases it)
     update = history_->Commit(set, std::move(diff), revision);
   } else {
@@ -244,7 +193,7 @@ bool SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::stri
   if (!update) return false;
   SaveState(*update);
   {
-    std::lock_guard lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     current_ = update;
     status_.last_update = absl::Now();
   }
@@ -263,7 +212,7 @@ bool SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::stri
 void SourceLoop::SaveState(const rtr::Update& update) {
   if (options_.state_path.empty()) return;
   absl::Status saved = rtr::SaveStateFile(update, options_.state_path);
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   if (saved.ok()) {
     ++status_.state_saves;
     if (!status_.state_error.empty()) {

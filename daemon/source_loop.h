@@ -3,26 +3,29 @@
 // Update to the RTR server. A failing source or SLURM file is logged once per
 // change of condition, counted, and changes nothing that is served.
 //
-// The withdraw guard: a new set that would withdraw more than
-// `max_withdraw_percent` of the VRPs served is held back (logged once, shown
-// in Status) until ConfirmWithdrawals() (SIGHUP) lets it through or a later
-// set withdraws less. With `state_path`, every new serial is saved there
-// (rtr/state_file.h) before routers are told of it.
+// Every new set passes the withdraw guard (daemon/withdraw_guard.h) first;
+// ConfirmWithdrawals() (SIGHUP) lets a held set through. With `state_path`,
+// every new serial is saved there (rtr/state_file.h) before routers are told
+// of it.
 //
-// Local sources are checked every second; remote ones every `remote_interval`.
-// Status() is a snapshot for metrics and health checks, safe from any thread.
+// Local sources are checked every second; remote ones every `remote_interval`;
+// the SLURM file every second. Status() and Current() are snapshots for
+// metrics and health checks, safe from any thread; the rest runs on the
+// loop's own thread (PollOnce() on the caller's, in tests).
 #ifndef RTR42_DAEMON_SOURCE_LOOP_H_
 #define RTR42_DAEMON_SOURCE_LOOP_H_
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "base/file_stamp.h"
+#include "daemon/withdraw_guard.h"
 #include "roa/slurm.h"
 #include "rtr/history.h"
 #include "rtr/server.h"
@@ -51,13 +54,7 @@ struct SourceStatus {
   uint64_t slurm_failures = 0;  // reads that were rejected
   size_t slurm_filters = 0;
   size_t slurm_assertions = 0;
-  // Withdraw guard
-  bool withdraw_held = false;   // a set is being held back now
-  size_t held_withdrawals = 0;  // VRPs it would withdraw
-  size_t held_of = 0;           // of this many served
-  std::string held_revision;
-  uint64_t withdraw_holds = 0;          // times a set was held back
-  uint64_t withdraw_confirmations = 0;  // held sets let through by SIGHUP
+  WithdrawGuard::State withdraw_guard;
   // State file
   uint64_t state_saves = 0;
   uint64_t state_save_failures = 0;
@@ -73,15 +70,15 @@ struct SourceLoopOptions {
 
 class SourceLoop {
  public:
+  // `history` and `server` must outlive the loop.
   SourceLoop(std::unique_ptr<sources::VrpSource> source, rtr::History* history, rtr::Server* server,
              SourceLoopOptions options);
   ~SourceLoop();
 
   void Start();
   void Stop();
-  // Poll now (SIGHUP): re-reads the SLURM file and polls the source.
-  void PollNow();
-  // Lets a set held back by the withdraw guard through (SIGHUP), and polls.
+  // SIGHUP: lets a set held back by the withdraw guard through, re-reads the
+  // SLURM file and polls the source now.
   void ConfirmWithdrawals();
   // One poll, on the calling thread (tests). True if it published a set.
   bool PollOnce();
@@ -91,31 +88,31 @@ class SourceLoop {
 
  private:
   void Run();
-  bool ReloadSlurm(bool forced);
+  // Re-reads the SLURM file if its stamp changed; true if a new one is in
+  // force.
+  bool ReloadSlurm();
   // Returns true if a new serial was published.
   bool Publish(std::shared_ptr<const roa::VrpSet> raw, const std::string& revision,
                const std::string& detail);
-  // True if a set withdrawing `withdrawn` of the VRPs served may replace
-  // them; otherwise holds it back.
-  bool PassesWithdrawGuard(size_t withdrawn, const std::string& revision);
   void SaveState(const rtr::Update& update);
 
   std::unique_ptr<sources::VrpSource> source_;
-  rtr::History* history_;
-  rtr::Server* server_;
-  SourceLoopOptions options_;
-  absl::Duration interval_;
+  rtr::History* const history_;
+  rtr::Server* const server_;
+  const SourceLoopOptions options_;
+  const absl::Duration interval_;
   std::thread thread_;
-  mutable std::mutex mutex_;  // guards status_, current_, slurm state, flags
-  std::condition_variable wake_;
-  bool stop_ = false;
-  bool poll_now_ = false;
-  bool confirm_withdrawals_ = false;  // the next guarded set goes through
-  SourceStatus status_;
-  std::shared_ptr<const rtr::Update> current_;
-  std::shared_ptr<const roa::VrpSet> last_raw_;  // the source's set before SLURM
-  std::optional<roa::Slurm> slurm_;
-  int64_t slurm_mtime_ns_ = -1;
+
+  mutable absl::Mutex mutex_;
+  bool stop_ ABSL_GUARDED_BY(mutex_) = false;
+  bool poll_now_ ABSL_GUARDED_BY(mutex_) = false;
+  SourceStatus status_ ABSL_GUARDED_BY(mutex_);
+  WithdrawGuard guard_ ABSL_GUARDED_BY(mutex_);
+  std::shared_ptr<const rtr::Update> current_ ABSL_GUARDED_BY(mutex_);
+  std::shared_ptr<const roa::VrpSet> last_raw_ ABSL_GUARDED_BY(mutex_);  // before SLURM
+  std::optional<roa::Slurm> slurm_ ABSL_GUARDED_BY(mutex_);
+  // The stamp of the SLURM file last read; reset to re-read it.
+  std::optional<std::optional<FileStamp>> slurm_stamp_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace rtr42::daemon

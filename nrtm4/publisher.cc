@@ -81,7 +81,7 @@ absl::StatusOr<std::optional<PublisherState>> LoadState(const std::string& path)
     s.snapshot = RefFrom(j.at("snapshot"));
     for (const json& d : j.at("deltas")) s.deltas.push_back(RefFrom(d));
     s.changed_since_snapshot = j.at("changed_since_snapshot");
-    for (const auto& [path, k] : j.at("keys").items()) s.keys[path] = ObjectKey{k.at(0), k.at(1)};
+    for (const auto& [object_path, k] : j.at("keys").items()) s.keys[object_path] = ObjectKey{k.at(0), k.at(1)};
     for (const json& r : j.at("retired"))
       s.retired.emplace_back(r.at(0).get<std::string>(),
                              absl::FromUnixSeconds(r.at(1).get<int64_t>()));

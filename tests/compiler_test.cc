@@ -29,13 +29,13 @@ class CompilerTest : public ::testing::Test {
 };
 
 // Checks there is exactly one diagnostic, of `kind`, at `line`, whose reason holds `text`.
-#define EXPECT_ONE_DIAGNOSTIC(k, line_no, text)                              \
-  do {                                                                       \
-    std::vector<Diagnostic> d = All();                                       \
-    ASSERT_EQ(d.size(), 1u) << (d.empty() ? "none" : d[0].ToString());       \
-    EXPECT_EQ(d[0].kind, Diagnostic::Kind::k) << d[0].ToString();            \
-    EXPECT_EQ(d[0].line, line_no) << d[0].ToString();                        \
-    EXPECT_NE(d[0].reason.find(text), std::string::npos) << d[0].ToString(); \
+#define EXPECT_ONE_DIAGNOSTIC(k, line_no, text)                                      \
+  do {                                                                               \
+    std::vector<Diagnostic> found = All();                                           \
+    ASSERT_EQ(found.size(), 1u) << (found.empty() ? "none" : found[0].ToString());   \
+    EXPECT_EQ(found[0].kind, Diagnostic::Kind::k) << found[0].ToString();            \
+    EXPECT_EQ(found[0].line, line_no) << found[0].ToString();                        \
+    EXPECT_NE(found[0].reason.find(text), std::string::npos) << found[0].ToString(); \
   } while (0)
 
 TEST_F(CompilerTest, PlainObjectGetsRuleMaxLen) {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "base/log.h"
 #include "daemon/endpoints.h"
+#include "daemon/metrics.h"
 #include "rtr/state_file.h"
 #include "sources/directory_source.h"
 #include "sources/git_source.h"
@@ -240,10 +241,10 @@ TEST_F(SourceLoopTest, WithdrawGuardHoldsUntilTheShareFalls) {
   EXPECT_FALSE(loop_->PollOnce());
   ExpectStillServing(2, 18);
   SourceStatus st = loop_->Status();
-  EXPECT_TRUE(st.withdraw_held);
-  EXPECT_EQ(st.held_withdrawals, 4u);
-  EXPECT_EQ(st.held_of, 18u);
-  EXPECT_EQ(st.withdraw_holds, 1u);
+  EXPECT_TRUE(st.withdraw_guard.holding);
+  EXPECT_EQ(st.withdraw_guard.held_withdrawals, 4u);
+  EXPECT_EQ(st.withdraw_guard.held_of, 18u);
+  EXPECT_EQ(st.withdraw_guard.holds, 1u);
   EXPECT_TRUE(st.last_ok);  // the source is fine; its set is held
   EXPECT_EQ(log.Count(LogLevel::kWarning, "would withdraw 4 of 18 VRPs"), 1) << log.All();
   EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_holding 1"));
@@ -255,24 +256,24 @@ TEST_F(SourceLoopTest, WithdrawGuardHoldsUntilTheShareFalls) {
   WriteFile(dir_.path() + "/" + RouteFile(3), RouteObject(3));
   EXPECT_FALSE(loop_->PollOnce());
   EXPECT_EQ(log.Count(LogLevel::kWarning, "would withdraw 2 of 18 VRPs"), 1) << log.All();
-  EXPECT_EQ(loop_->Status().withdraw_holds, 1u);  // the same hold, a new condition
+  EXPECT_EQ(loop_->Status().withdraw_guard.holds, 1u);  // the same hold, a new condition
   // A third: 1 of 18 withdrawn, below the limit: served.
   WriteFile(dir_.path() + "/" + RouteFile(4), RouteObject(4));
   EXPECT_TRUE(loop_->PollOnce());
   ExpectStillServing(3, 17);
-  EXPECT_FALSE(loop_->Status().withdraw_held);
+  EXPECT_FALSE(loop_->Status().withdraw_guard.holding);
   EXPECT_EQ(log.Count(LogLevel::kInfo, "withdraw guard: released"), 1) << log.All();
   EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_holding 0"));
 
   // Held again, then the change is reverted: released, no new serial.
   for (int i = 6; i < 12; ++i) fs::remove(dir_.path() + "/" + RouteFile(i));
   EXPECT_FALSE(loop_->PollOnce());
-  EXPECT_TRUE(loop_->Status().withdraw_held);
+  EXPECT_TRUE(loop_->Status().withdraw_guard.holding);
   for (int i = 6; i < 12; ++i) WriteFile(dir_.path() + "/" + RouteFile(i), RouteObject(i));
   EXPECT_FALSE(loop_->PollOnce());
-  EXPECT_FALSE(loop_->Status().withdraw_held);
+  EXPECT_FALSE(loop_->Status().withdraw_guard.holding);
   ExpectStillServing(3, 17);
-  EXPECT_EQ(loop_->Status().withdraw_holds, 2u);
+  EXPECT_EQ(loop_->Status().withdraw_guard.holds, 2u);
 }
 
 TEST_F(SourceLoopTest, WithdrawGuardReleasesOnConfirmation) {
@@ -294,8 +295,8 @@ TEST_F(SourceLoopTest, WithdrawGuardReleasesOnConfirmation) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   loop_->Stop();
   ExpectStillServing(2, 0);
-  EXPECT_EQ(loop_->Status().withdraw_confirmations, 1u);
-  EXPECT_FALSE(loop_->Status().withdraw_held);
+  EXPECT_EQ(loop_->Status().withdraw_guard.confirmations, 1u);
+  EXPECT_FALSE(loop_->Status().withdraw_guard.holding);
   EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_confirmations_total 1"));
 
   // A confirmation with nothing held does not let a later flood through.

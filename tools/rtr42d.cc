@@ -1,6 +1,7 @@
 // rtr42d: the RTR cache server. Reads VRPs from the dn42 registry (git or a
-// directory), a StayRTR/rpki-client JSON file, or the embedded sample, and
-// serves them to routers over RFC 8210 / RFC 6810.
+// directory), an NRTMv4 feed, a StayRTR/rpki-client JSON file, or the
+// embedded sample, and serves them to routers over RTR versions 0-2. The
+// options and their defaults are daemon/config.h; this file is wiring.
 #include <signal.h>
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "base/args.h"
 #include "base/file_util.h"
 #include "base/log.h"
+#include "daemon/config.h"
 #include "daemon/endpoints.h"
 #include "daemon/source_loop.h"
 #include "http/server.h"
@@ -62,184 +64,124 @@ std::shared_ptr<const rtr::Update> RestoreState(const std::string& path) {
   return state->update;
 }
 
+absl::StatusOr<std::unique_ptr<sources::VrpSource>> OpenVrpSource(
+    const Args& args, const daemon::DaemonConfig& config) {
+  if (!config.json.empty()) {
+    if (args.Has("registry") || args.Has("nrtm4-url")) {
+      return absl::InvalidArgumentError("--json excludes --registry and --nrtm4-url");
+    }
+    return std::make_unique<sources::JsonVrpSource>(config.json);
+  }
+  absl::StatusOr<std::unique_ptr<sources::RegistrySource>> registry =
+      tools::OpenSourceFromArgs(args, "registry-ref");
+  if (!registry.ok()) return registry.status();
+  return std::make_unique<sources::RegistryVrpSource>(std::move(*registry));
+}
+
+// The history restored from --state-dir, or a new session's.
+absl::StatusOr<std::unique_ptr<rtr::History>> OpenHistory(const daemon::DaemonConfig& config) {
+  rtr::HistoryOptions options = daemon::HistoryOptionsFrom(config);
+  if (config.state_dir.empty()) {
+    return std::make_unique<rtr::History>(rtr::RandomSessionId(), options);
+  }
+  if (absl::Status s = MakeStateDir(config.state_dir); !s.ok()) return s;
+  std::shared_ptr<const rtr::Update> restored =
+      RestoreState(daemon::SourceLoopOptionsFrom(config).state_path);
+  if (restored) return std::make_unique<rtr::History>(restored, options);
+  return std::make_unique<rtr::History>(rtr::RandomSessionId(), options);
+}
+
+// SIGHUP confirms a held set (and re-reads SLURM, polls the source);
+// SIGINT and SIGTERM stop the server, the HTTP server and the io_context.
+class SignalHandler {
+ public:
+  SignalHandler(rtr::asio::io_context& io, daemon::SourceLoop* loop, rtr::Server* server,
+                http::HttpServer* http_server)
+      : signals_(io, SIGINT, SIGTERM, SIGHUP),
+        io_(io),
+        loop_(loop),
+        server_(server),
+        http_(http_server) {
+    Wait();
+  }
+
+ private:
+  void Wait() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+      if (!ec) OnSignal(signo);
+    });
+  }
+  void OnSignal(int signo) {
+    if (signo == SIGHUP) {
+      RTR42_LOG_INFO("SIGHUP: re-reading SLURM and polling the source now");
+      loop_->ConfirmWithdrawals();
+      Wait();
+      return;
+    }
+    RTR42_LOG_INFO("%s: shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    server_->Stop();
+    if (http_) http_->Stop();
+    io_.stop();
+  }
+
+  rtr::asio::signal_set signals_;
+  rtr::asio::io_context& io_;
+  daemon::SourceLoop* const loop_;
+  rtr::Server* const server_;
+  http::HttpServer* const http_;
+};
+
+void RunThreads(rtr::asio::io_context& io, int64_t threads) {
+  std::vector<std::thread> pool;
+  for (int64_t i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+}
+
 int Main(int argc, char** argv) {
   Args args("rtr42d", "RPKI-to-Router (RFC 8210, RFC 6810) cache server for dn42 ROAs.");
-  args.AddOption("listen", "ADDR:PORT", "listen here (default 127.0.0.1:8282 and [::1]:8282)",
-                 true);
-  args.AddOption("tls-listen", "ADDR:PORT",
-                 "RTR over TLS here (RFC 8210 9.2; port 324 by convention)", true);
-  args.AddOption("tls-cert", "FILE", "PEM certificate chain for --tls-listen");
-  args.AddOption("tls-key", "FILE", "PEM private key for --tls-listen");
-  args.AddOption("md5-peer", "PREFIX=KEYFILE", "require this TCP-MD5 key from routers in PREFIX",
-                 true);
+  daemon::DaemonConfig config;
+  daemon::BindDaemonOptions(&args, &config);
   tools::AddSourceOptions(&args, "registry-ref");
-  args.AddOption("json", "FILE", "serve a StayRTR/rpki-client VRP JSON file (reloaded on change)");
-  args.AddOption(
-      "poll-interval", "SECONDS",
-      "fetch a remote registry this often (default 60); local sources are checked every second");
-  args.AddOption("refresh", "SECONDS", "End of Data refresh interval (default 3600)");
-  args.AddOption("retry", "SECONDS", "End of Data retry interval (default 600)");
-  args.AddOption("expire", "SECONDS", "End of Data expire interval (default 7200)");
-  args.AddOption("max-version", "0|1|2", "highest RTR version offered (default 2)");
-  args.AddOption("history", "N",
-                 "keep diffs of at least N serials (default 1000), and all of the last 24 h");
-  args.AddOption("max-connections", "N", "refuse connections beyond N (default 4096)");
-  args.AddOption("idle-timeout", "SECONDS",
-                 "close a session that sends nothing for this long (default twice --expire; 0: "
-                 "never)");
-  args.AddOption("max-queued-bytes", "N",
-                 "close a session whose unsent output exceeds N bytes (default 268435456)");
-  args.AddOption("threads", "N", "network threads (default 2)");
-  args.AddOption("slurm", "FILE",
-                 "RFC 8416 local exceptions, applied after the source (reloaded on change)");
-  args.AddOption("http", "ADDR:PORT",
-                 "serve /metrics, /healthz, /rpki.json and /diagnostics here (off by default)");
-  args.AddOption("stale-after", "SECONDS",
-                 "/healthz fails when the source has not answered for this long (default 3600)");
-  args.AddOption("max-withdraw-percent", "P",
-                 "hold back a new set that withdraws more than P% of the VRPs served until "
-                 "SIGHUP (default 10; 100 turns the guard off)");
-  args.AddOption("state-dir", "DIR",
-                 "keep the RTR session, serial, history and set here, so a restart answers "
-                 "Serial Queries with diffs");
-  args.AddOption("log-level", "LEVEL", "debug, info (default), warning, error");
   if (std::optional<int> exit = args.ParseCommandLine(argc, argv)) return *exit;
-  if (args.Has("log-level")) {
-    absl::StatusOr<LogLevel> level = ParseLogLevel(args.Get("log-level"));
-    if (!level.ok()) return Fail(level.status());
-    SetLogLevel(*level);
-  }
+  absl::StatusOr<LogLevel> level = ParseLogLevel(config.log_level);
+  if (!level.ok()) return Fail(level.status());
+  SetLogLevel(*level);
 
-  rtr::ServerOptions options;
-  std::vector<std::string> listen = args.GetAll("listen");
-  if (listen.empty()) {
-    listen = {"127.0.0.1:8282", "[::1]:8282"};
-    options.require_every_listener = false;
-  }
-  for (const std::string& l : listen) {
-    absl::StatusOr<rtr::tcp::endpoint> e = rtr::ParseListenAddress(l);
-    if (!e.ok()) return Fail(e.status());
-    options.listen.push_back(*e);
-  }
-  for (const std::string& l : args.GetAll("tls-listen")) {
-    absl::StatusOr<rtr::tcp::endpoint> e = rtr::ParseListenAddress(l);
-    if (!e.ok()) return Fail(e.status());
-    options.tls_listen.push_back(*e);
-  }
-  if (!options.tls_listen.empty() && (!args.Has("tls-cert") || !args.Has("tls-key"))) {
-    return Fail(absl::InvalidArgumentError("--tls-listen needs --tls-cert and --tls-key"));
-  }
-  for (const std::string& m : args.GetAll("md5-peer")) {
-    absl::StatusOr<rtr::Md5Peer> peer = rtr::ParseMd5Peer(m);
-    if (!peer.ok()) return Fail(peer.status());
-    options.md5_peers.push_back(*peer);
-  }
-  options.tls_cert = args.Get("tls-cert");
-  options.tls_key = args.Get("tls-key");
-  absl::StatusOr<int64_t> refresh = args.GetInt("refresh", 3600, 1, 86400);
-  absl::StatusOr<int64_t> retry = args.GetInt("retry", 600, 1, 7200);
-  absl::StatusOr<int64_t> expire = args.GetInt("expire", 7200, 600, 172800);
-  absl::StatusOr<int64_t> history_n = args.GetInt("history", 1000, 1, 10000000);
-  absl::StatusOr<int64_t> max_conn = args.GetInt("max-connections", 4096, 1, 1000000);
-  absl::StatusOr<int64_t> threads = args.GetInt("threads", 2, 1, 256);
-  absl::StatusOr<int64_t> poll = args.GetInt("poll-interval", 60, 1, 86400);
-  absl::StatusOr<int64_t> max_version =
-      args.GetInt("max-version", rtr::kMaxVersion, 0, rtr::kMaxVersion);
-  absl::StatusOr<int64_t> stale_after = args.GetInt("stale-after", 3600, 1, 86400 * 30);
-  for (const auto* v : {&refresh, &retry, &expire, &history_n, &max_conn, &threads, &poll,
-                        &max_version, &stale_after}) {
-    if (!v->ok()) return Fail(v->status());
-  }
-  absl::StatusOr<int64_t> idle = args.GetInt("idle-timeout", 2 * *expire, 0, 86400 * 30);
-  absl::StatusOr<int64_t> max_queued =
-      args.GetInt("max-queued-bytes", options.max_queued_bytes, 1 << 16, int64_t{1} << 40);
-  if (!idle.ok()) return Fail(idle.status());
-  if (!max_queued.ok()) return Fail(max_queued.status());
-  options.idle_timeout = *idle == 0 ? absl::InfiniteDuration() : absl::Seconds(*idle);
-  options.max_queued_bytes = static_cast<size_t>(*max_queued);
-  options.timers = rtr::Timers{uint32_t(*refresh), uint32_t(*retry), uint32_t(*expire)};
-  if (absl::Status s = rtr::ValidateTimers(options.timers); !s.ok()) return Fail(s);
-  options.max_connections = static_cast<size_t>(*max_conn);
-  uint64_t files = RaiseOpenFileLimit();
-  if (files < options.max_connections + 64) {
+  absl::StatusOr<rtr::ServerOptions> options = daemon::ServerOptionsFrom(config);
+  if (!options.ok()) return Fail(options.status());
+  if (uint64_t files = RaiseOpenFileLimit(); files < options->max_connections + 64) {
     RTR42_LOG_WARNING("open file limit %d is below --max-connections %d", files,
-                      options.max_connections);
+                      options->max_connections);
   }
-  options.max_version = static_cast<uint8_t>(*max_version);
+  absl::StatusOr<std::unique_ptr<sources::VrpSource>> source = OpenVrpSource(args, config);
+  if (!source.ok()) return Fail(source.status());
+  absl::StatusOr<std::unique_ptr<rtr::History>> history = OpenHistory(config);
+  if (!history.ok()) return Fail(history.status());
 
-  std::unique_ptr<sources::VrpSource> source;
-  if (args.Has("json")) {
-    if (args.Has("registry") || args.Has("nrtm4-url"))
-      return Fail(absl::InvalidArgumentError("--json excludes --registry and --nrtm4-url"));
-    source = std::make_unique<sources::JsonVrpSource>(args.Get("json"));
-  } else {
-    absl::StatusOr<std::unique_ptr<sources::RegistrySource>> registry =
-        tools::OpenSourceFromArgs(args, "registry-ref");
-    if (!registry.ok()) return Fail(registry.status());
-    source = std::make_unique<sources::RegistryVrpSource>(std::move(*registry));
-  }
-
-  absl::StatusOr<double> max_withdraw = args.GetDouble("max-withdraw-percent", 10, 0, 100);
-  if (!max_withdraw.ok()) return Fail(max_withdraw.status());
-
-  rtr::HistoryOptions history_options{.min_serials = static_cast<size_t>(*history_n)};
-  std::string state_path;
-  std::shared_ptr<const rtr::Update> restored;
-  if (args.Has("state-dir")) {
-    if (absl::Status s = MakeStateDir(args.Get("state-dir")); !s.ok()) return Fail(s);
-    state_path = args.Get("state-dir") + "/" + rtr::kStateFileName;
-    restored = RestoreState(state_path);
-  }
-  std::unique_ptr<rtr::History> history =
-      restored ? std::make_unique<rtr::History>(restored, history_options)
-               : std::make_unique<rtr::History>(rtr::RandomSessionId(), history_options);
   rtr::asio::io_context io;
-  rtr::Server server(io, options);
+  rtr::Server server(io, *options);
   if (absl::Status s = server.Start(); !s.ok()) return Fail(s);
-  // The saved set is served until the source has answered: routers keep
+  // A restored set is served until the source has answered: routers keep
   // their serial and get diffs.
-  if (restored) server.Publish(restored);
+  if ((*history)->current()) server.Publish((*history)->current());
   RTR42_LOG_INFO("rtr42d: source %s, session id %d, refresh %d retry %d expire %d",
-                 source->Describe(), history->session_id(), options.timers.refresh,
-                 options.timers.retry, options.timers.expire);
-
-  daemon::SourceLoop loop(std::move(source), history.get(), &server,
-                          daemon::SourceLoopOptions{.remote_interval = absl::Seconds(*poll),
-                                                    .slurm_path = args.Get("slurm"),
-                                                    .max_withdraw_percent = *max_withdraw,
-                                                    .state_path = state_path});
+                 (*source)->Describe(), (*history)->session_id(), options->timers.refresh,
+                 options->timers.retry, options->timers.expire);
+  daemon::SourceLoop loop(std::move(*source), history->get(), &server,
+                          daemon::SourceLoopOptionsFrom(config));
   std::unique_ptr<http::HttpServer> http_server;
-  if (args.Has("http")) {
-    absl::StatusOr<rtr::tcp::endpoint> e = rtr::ParseListenAddress(args.Get("http"));
+  if (!config.http.empty()) {
+    absl::StatusOr<rtr::tcp::endpoint> e = rtr::ParseListenAddress(config.http);
     if (!e.ok()) return Fail(e.status());
     http_server = std::make_unique<http::HttpServer>(io, *e);
     daemon::RegisterEndpoints(http_server.get(), &loop, &server,
-                              daemon::EndpointOptions{.stale_after = absl::Seconds(*stale_after)});
+                              daemon::EndpointOptionsFrom(config));
     if (absl::Status s = http_server->Start(); !s.ok()) return Fail(s);
   }
   loop.Start();
-
-  rtr::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int signo) {
-        if (ec) return;
-        if (signo == SIGHUP) {
-          RTR42_LOG_INFO("SIGHUP: re-reading SLURM and polling the source now");
-          loop.ConfirmWithdrawals();
-          signals.async_wait(on_signal);
-          return;
-        }
-        RTR42_LOG_INFO("%s: shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
-        server.Stop();
-        if (http_server) http_server->Stop();
-        io.stop();
-      };
-  signals.async_wait(on_signal);
-
-  std::vector<std::thread> pool;
-  for (int64_t i = 1; i < *threads; ++i) pool.emplace_back([&io] { io.run(); });
-  io.run();
-  for (auto& t : pool) t.join();
+  SignalHandler signals(io, &loop, &server, http_server.get());
+  RunThreads(io, config.threads);
   loop.Stop();
   RTR42_LOG_INFO("rtr42d stopped");
   return 0;

@@ -1,0 +1,73 @@
+// DaemonConfig: everything rtr42d is told, with its defaults, in one place.
+//
+// Each field's initial value is its default: BindDaemonOptions() declares
+// one command-line option per field, and --help shows the same value. Where
+// a default belongs to a library (RTR timers, server limits, history depth),
+// the field is initialised from that library's options struct, so the fact
+// is still written once. ServerOptionsFrom() and the other converters turn
+// the validated config into the options the libraries take.
+//
+// The source options (--registry, --nrtm4-*, --filter...) are not here:
+// rtr42d and roa-compile share them (tools/source_options.h).
+#ifndef RTR42_DAEMON_CONFIG_H_
+#define RTR42_DAEMON_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "base/args.h"
+#include "daemon/endpoints.h"
+#include "daemon/source_loop.h"
+#include "rtr/history.h"
+#include "rtr/server.h"
+
+namespace rtr42::daemon {
+
+struct DaemonConfig {
+  // RTR listeners. Empty `listen`: kDefaultListen, where an address that
+  // cannot be bound (a host without IPv6) is only a warning.
+  std::vector<std::string> listen;
+  std::vector<std::string> tls_listen;
+  std::string tls_cert, tls_key;
+  std::vector<std::string> md5_peers;  // PREFIX=KEYFILE
+  int64_t max_version = rtr::ServerOptions{}.max_version;
+  int64_t threads = 2;
+
+  // End of Data timers (RFC 8210 section 6).
+  int64_t refresh = rtr::Timers{}.refresh;
+  int64_t retry = rtr::Timers{}.retry;
+  int64_t expire = rtr::Timers{}.expire;
+
+  // Limits.
+  int64_t max_connections = rtr::ServerOptions{}.max_connections;
+  int64_t idle_timeout = -1;  // -1: twice `expire`; 0: never
+  int64_t max_queued_bytes = rtr::ServerOptions{}.max_queued_bytes;
+
+  // What is served.
+  std::string json;  // a VRP JSON file instead of a registry
+  int64_t poll_interval = absl::ToInt64Seconds(SourceLoopOptions{}.remote_interval);
+  std::string slurm;
+  double max_withdraw_percent = SourceLoopOptions{}.max_withdraw_percent;
+  int64_t history = rtr::HistoryOptions{}.min_serials;
+  std::string state_dir;
+
+  // Operations.
+  std::string http;
+  int64_t stale_after = absl::ToInt64Seconds(EndpointOptions{}.stale_after);
+  std::string log_level = "info";
+};
+
+inline constexpr const char* kDefaultListen[] = {"127.0.0.1:8282", "[::1]:8282"};
+
+void BindDaemonOptions(Args* args, DaemonConfig* config);
+
+// The RTR server's options; an error names the option that is wrong.
+absl::StatusOr<rtr::ServerOptions> ServerOptionsFrom(const DaemonConfig& config);
+SourceLoopOptions SourceLoopOptionsFrom(const DaemonConfig& config);
+rtr::HistoryOptions HistoryOptionsFrom(const DaemonConfig& config);
+EndpointOptions EndpointOptionsFrom(const DaemonConfig& config);
+
+}  // namespace rtr42::daemon
+
+#endif  // RTR42_DAEMON_CONFIG_H_

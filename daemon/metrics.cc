@@ -1,0 +1,108 @@
+#include "daemon/metrics.h"
+
+#include "http/prometheus_text.h"
+
+namespace rtr42::daemon {
+namespace {
+
+using http::PrometheusText;
+
+double Unix(absl::Time t) {
+  return t == absl::InfinitePast() ? 0 : absl::ToDoubleSeconds(t - absl::UnixEpoch());
+}
+
+void SetMetrics(const rtr::Update* current, PrometheusText* out) {
+  out->Declare("rtr42_vrps", PrometheusText::kGauge, "VRPs served, by address family.");
+  out->Sample("rtr42_vrps", {{"family", "ipv4"}}, current ? current->set().ipv4_count() : 0);
+  out->Sample("rtr42_vrps", {{"family", "ipv6"}}, current ? current->set().ipv6_count() : 0);
+  out->Gauge("rtr42_aspas", "ASPA records served (RTR version 2 sessions).",
+             current ? current->set().aspas().size() : 0);
+  out->Gauge("rtr42_serial", "Current RTR serial number.", current ? current->serial() : 0);
+  out->Gauge("rtr42_session_id", "RTR session id.", current ? current->session_id() : 0);
+}
+
+void SourceMetrics(const SourceStatus& st, PrometheusText* out) {
+  out->Gauge("rtr42_source_last_attempt_timestamp_seconds", "When the source was last polled.",
+             Unix(st.last_attempt));
+  out->Gauge("rtr42_source_last_success_timestamp_seconds", "When the source last answered.",
+             Unix(st.last_success));
+  out->Gauge("rtr42_source_last_update_timestamp_seconds", "When the last new serial was made.",
+             Unix(st.last_update));
+  out->Gauge("rtr42_source_up", "1 if the last poll of the source succeeded.", st.last_ok);
+  out->Counter("rtr42_source_polls_total", "Polls of the source.", st.polls);
+  out->Counter("rtr42_source_failures_total", "Failed polls of the source.", st.failures);
+  out->Gauge("rtr42_compile_duration_seconds", "Time to read and compile the last change.",
+             st.last_compile_seconds);
+  out->Gauge("rtr42_diagnostics", "Registry objects dropped or adjusted.",
+             st.diagnostics ? st.diagnostics->size() : 0);
+  out->Gauge("rtr42_slurm_up", "1 if the SLURM file (when configured) is loaded and valid.",
+             st.slurm_ok);
+  out->Counter("rtr42_slurm_failures_total", "SLURM file reads that were rejected.",
+               st.slurm_failures);
+  const WithdrawGuard::State& guard = st.withdraw_guard;
+  out->Gauge("rtr42_withdraw_guard_holding",
+             "1 while a new set is held back for withdrawing too much.", guard.holding);
+  out->Gauge("rtr42_withdraw_guard_held_withdrawals", "VRPs the held-back set would withdraw.",
+             guard.held_withdrawals);
+  out->Counter("rtr42_withdraw_guard_holds_total",
+               "Times a new set was held back by the withdraw guard.", guard.holds);
+  out->Counter("rtr42_withdraw_guard_confirmations_total", "Held-back sets let through by SIGHUP.",
+               guard.confirmations);
+  out->Counter("rtr42_state_saves_total", "RTR state files written (--state-dir).", st.state_saves);
+  out->Counter("rtr42_state_save_failures_total", "RTR state files that could not be written.",
+               st.state_save_failures);
+}
+
+void ServerMetrics(const rtr::Server& server, PrometheusText* out) {
+  const rtr::ServerStats& s = server.stats();
+  out->Declare("rtr42_sessions", PrometheusText::kGauge,
+               "RTR sessions by negotiated protocol version.");
+  for (size_t v = 0; v < s.sessions_by_version.size(); ++v) {
+    out->Sample("rtr42_sessions", {{"version", std::to_string(v)}},
+                s.sessions_by_version[v].load());
+  }
+  out->Gauge("rtr42_connections", "Open RTR connections (negotiated or not).",
+             server.session_count());
+  out->Counter("rtr42_connections_refused_total", "Connections refused at the limit.",
+               s.connections_refused.load());
+  out->Declare("rtr42_sessions_closed_by_limit_total", PrometheusText::kCounter,
+               "Sessions the server closed for a limit, by reason.");
+  for (size_t r = 0; r < s.closed_by_limit.size(); ++r) {
+    out->Sample("rtr42_sessions_closed_by_limit_total",
+                {{"reason", rtr::CloseReasonName(static_cast<rtr::CloseReason>(r))}},
+                s.closed_by_limit[r].load());
+  }
+  out->Counter("rtr42_pdus_sent_total", "RTR PDUs sent.", s.pdus_sent.load());
+  out->Counter("rtr42_bytes_sent_total", "RTR bytes sent.", s.bytes_sent.load());
+  out->Counter("rtr42_reset_queries_total", "Reset Queries answered.", s.reset_queries.load());
+  out->Counter("rtr42_serial_queries_total",
+               "Serial Queries answered (with a diff or a Cache Reset).", s.serial_queries.load());
+  out->Counter("rtr42_cache_resets_total", "Cache Resets sent.", s.cache_resets.load());
+  out->Declare("rtr42_error_reports_sent_total", PrometheusText::kCounter,
+               "Error Reports sent, by error code.");
+  for (size_t code = 0; code < s.error_reports_by_code.size(); ++code) {
+    out->Sample("rtr42_error_reports_sent_total",
+                {{"code", std::to_string(code)},
+                 {"name", rtr::ErrorCodeName(static_cast<rtr::ErrorCode>(code))}},
+                s.error_reports_by_code[code].load());
+  }
+  out->Counter("rtr42_serial_notifies_sent_total", "Serial Notify PDUs sent.",
+               s.notifies_sent.load());
+  out->Gauge("rtr42_serial_notify_fanout_seconds",
+             "For the newest serial: from publishing it until the last session's Serial Notify "
+             "was written.",
+             s.notify_fanout_ns.load() / 1e9);
+}
+
+}  // namespace
+
+std::string RenderMetrics(const SourceLoop& loop, const rtr::Server& server) {
+  PrometheusText out;
+  std::shared_ptr<const rtr::Update> current = loop.Current();
+  SetMetrics(current.get(), &out);
+  SourceMetrics(loop.Status(), &out);
+  ServerMetrics(server, &out);
+  return out.text();
+}
+
+}  // namespace rtr42::daemon

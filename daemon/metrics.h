@@ -1,0 +1,19 @@
+// RenderMetrics: the daemon's /metrics body, in Prometheus text format: the
+// set served, the source, SLURM, the withdraw guard, the state file, and the
+// RTR server's sessions, limits and PDUs. Each metric is named once, here;
+// the README's /metrics row lists them for operators.
+#ifndef RTR42_DAEMON_METRICS_H_
+#define RTR42_DAEMON_METRICS_H_
+
+#include <string>
+
+#include "daemon/source_loop.h"
+#include "rtr/server.h"
+
+namespace rtr42::daemon {
+
+std::string RenderMetrics(const SourceLoop& loop, const rtr::Server& server);
+
+}  // namespace rtr42::daemon
+
+#endif  // RTR42_DAEMON_METRICS_H_

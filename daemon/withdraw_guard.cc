@@ -1,0 +1,47 @@
+#include "daemon/withdraw_guard.h"
+
+#include "base/log.h"
+
+namespace rtr42::daemon {
+
+bool WithdrawGuard::Admit(size_t withdrawn, size_t served, const std::string& revision,
+                          uint32_t serving_serial) {
+  bool over = served > 0 && double(withdrawn) * 100 > max_percent_ * double(served);
+  if (over && confirming_) {
+    ++state_.confirmations;
+    over = false;
+  } else if (over) {
+    if (!state_.holding || state_.held_withdrawals != withdrawn ||
+        state_.held_revision != revision) {
+      RTR42_LOG_WARNING(
+          "withdraw guard: holding back the set of %s: it would withdraw %d of %d VRPs "
+          "(%.1f%%, more than --max-withdraw-percent %g); still serving serial %d; SIGHUP "
+          "serves it",
+          revision, withdrawn, served, 100.0 * double(withdrawn) / double(served), max_percent_,
+          serving_serial);
+    }
+    if (!state_.holding) ++state_.holds;
+    state_.holding = true;
+    state_.held_withdrawals = withdrawn;
+    state_.held_of = served;
+    state_.held_revision = revision;
+    return false;
+  }
+  if (state_.holding) {
+    RTR42_LOG_INFO("withdraw guard: released; the set of %s withdraws %d of %d VRPs", revision,
+                   withdrawn, served);
+    state_.holding = false;
+    state_.held_withdrawals = state_.held_of = 0;
+    state_.held_revision.clear();
+  }
+  return true;
+}
+
+void WithdrawGuard::Confirm() {
+  if (!state_.holding) return;
+  confirming_ = true;
+  RTR42_LOG_WARNING("withdrawals confirmed: %s (-%d of %d VRPs) will be served",
+                    state_.held_revision, state_.held_withdrawals, state_.held_of);
+}
+
+}  // namespace rtr42::daemon
