@@ -12,6 +12,7 @@
 #include "roa/vrp_format.h"
 #include "tools/source_options.h"
 
+namespace rtr42 {
 namespace {
 
 int Fail(const absl::Status& status) {
@@ -19,10 +20,22 @@ int Fail(const absl::Status& status) {
   return 1;
 }
 
-}  // namespace
+absl::StatusOr<std::optional<roa::Family>> ParseFamily(const Args& args) {
+  if (!args.Has("family")) return std::nullopt;
+  std::string f = args.Get("family");
+  if (f == "4") return roa::Family::kIpv4;
+  if (f == "6") return roa::Family::kIpv6;
+  return absl::InvalidArgumentError("--family must be 4 or 6");
+}
 
-int main(int argc, char** argv) {
-  using namespace rtr42;
+absl::Status WriteOutput(const Args& args, const std::string& text) {
+  if (args.Has("output")) return WriteFileAtomically(args.Get("output"), text);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (std::fflush(stdout) != 0) return absl::DataLossError("cannot write standard output");
+  return absl::OkStatus();
+}
+
+int Main(int argc, char** argv) {
   Args args("roa-compile",
             "Compiles dn42 route/route6 objects into validated ROA payloads (VRPs).");
   tools::AddSourceOptions(&args, "ref");
@@ -34,17 +47,8 @@ int main(int argc, char** argv) {
   if (std::optional<int> exit = args.ParseCommandLine(argc, argv)) return *exit;
   absl::StatusOr<roa::OutputFormat> format = roa::ParseOutputFormat(args.Get("format", "json"));
   if (!format.ok()) return Fail(format.status());
-  roa::FormatOptions options;
-  if (args.Has("family")) {
-    std::string f = args.Get("family");
-    if (f == "4") {
-      options.family = roa::Family::kIpv4;
-    } else if (f == "6") {
-      options.family = roa::Family::kIpv6;
-    } else {
-      return Fail(absl::InvalidArgumentError("--family must be 4 or 6"));
-    }
-  }
+  absl::StatusOr<std::optional<roa::Family>> family = ParseFamily(args);
+  if (!family.ok()) return Fail(family.status());
   SetLogLevel(LogLevel::kWarning);
 
   absl::Time start = absl::Now();
@@ -62,14 +66,12 @@ int main(int argc, char** argv) {
   std::vector<roa::Diagnostic> diagnostics = compiler.Diagnostics();
   double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
 
+  roa::FormatOptions options;
+  options.family = *family;
   options.generated = absl::ToUnixSeconds(absl::Now());
   if (delta->has_value() && (*delta)->revision.size() == 40) options.commit = (*delta)->revision;
-  std::string text = roa::FormatVrps(set, *format, options);
-  if (args.Has("output")) {
-    if (absl::Status s = WriteFileAtomically(args.Get("output"), text); !s.ok()) return Fail(s);
-  } else {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    if (std::fflush(stdout) != 0) return Fail(absl::DataLossError("cannot write standard output"));
+  if (absl::Status s = WriteOutput(args, roa::FormatVrps(set, *format, options)); !s.ok()) {
+    return Fail(s);
   }
   if (args.Has("diagnostics")) {
     for (const auto& d : diagnostics) std::cerr << d.ToString() << "\n";
@@ -82,3 +84,8 @@ int main(int argc, char** argv) {
   }
   return 0;
 }
+
+}  // namespace
+}  // namespace rtr42
+
+int main(int argc, char** argv) { return rtr42::Main(argc, argv); }

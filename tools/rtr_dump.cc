@@ -52,49 +52,87 @@ absl::StatusOr<std::unique_ptr<rtr::RtrClient>> Dump(const std::string& address,
   return client;
 }
 
+// Prints what only one of two caches holds; exit 1 if anything.
+int Compare(const rtr::RtrClient& client, const rtr::RtrClient& other, const Args& args) {
+  roa::VrpDiff diff = roa::Diff(other.set(), client.set());
+  for (const roa::Vrp& v : diff.announced) std::cout << "< " << v.ToString() << "\n";
+  for (const roa::Vrp& v : diff.withdrawn) std::cout << "> " << v.ToString() << "\n";
+  for (const roa::Aspa& a : diff.aspa_announced) std::cout << "< " << a.ToString() << "\n";
+  for (const roa::Aspa& a : diff.aspa_withdrawn) std::cout << "> " << a.ToString() << "\n";
+  std::cerr << absl::StrFormat(
+      "rtr-dump: %d records only in %s, %d only in %s\n",
+      diff.announced.size() + diff.aspa_announced.size(), args.Get("connect"),
+      diff.withdrawn.size() + diff.aspa_withdrawn.size(), args.Get("compare"));
+  return diff.empty() ? 0 : 1;
+}
+
+// Follows the cache's Serial Notifies (or its refresh timer) for ever,
+// printing each serial's changes; returns only on an error.
+int Watch(rtr::RtrClient* client) {
+  absl::Duration refresh = absl::Seconds(client->timers() ? client->timers()->refresh : 3600);
+  while (true) {
+    absl::StatusOr<bool> notified = client->WaitForNotify(refresh);
+    if (!notified.ok()) return Fail(notified.status());
+    uint32_t before = client->serial();
+    absl::StatusOr<rtr::RtrClient::SyncResult> sync = client->Refresh(/*record_diff=*/true);
+    if (!sync.ok()) return Fail(sync.status());
+    if (sync->reset) {
+      std::cout << absl::StrFormat("# cache reset: serial %d, %d VRPs\n", client->serial(),
+                                   client->size());
+    } else if (client->serial() != before) {
+      std::cout << absl::StrFormat("# serial %d -> %d: +%d -%d (%d VRPs)\n", before,
+                                   client->serial(), sync->announced, sync->withdrawn,
+                                   client->size());
+      for (const roa::Vrp& v : sync->diff.withdrawn) std::cout << "- " << v.ToString() << "\n";
+      for (const roa::Vrp& v : sync->diff.announced) std::cout << "+ " << v.ToString() << "\n";
+      for (const roa::Aspa& a : sync->diff.aspa_withdrawn) {
+        std::cout << "- " << a.ToString() << "\n";
+      }
+      for (const roa::Aspa& a : sync->diff.aspa_announced) {
+        std::cout << "+ " << a.ToString() << "\n";
+      }
+    }
+    std::cout << std::flush;
+  }
+}
+
+void AddOptions(Args* args) {
+  args->AddOption("connect", "HOST:PORT", "the cache to query");
+  args->AddOption("version", "0|1|2",
+                  "RTR version, fixed (default: 2, falling back as the cache asks)");
+  args->AddOption("format", "FMT", "json (default), csv or bird2");
+  args->AddOption("output", "FILE", "write the dump here (atomically) instead of standard output");
+  args->AddSwitch("watch", "stay connected and print each serial's changes");
+  args->AddOption("compare", "HOST:PORT",
+                  "dump this cache too and print the differences (exit 1 if any)");
+  args->AddOption("timeout", "SECONDS", "give up on a silent cache after this long (default 30)");
+  args->AddSwitch("tls", "RTR over TLS (RFC 8210 section 9.2)");
+  args->AddOption("md5-key", "KEY", "TCP-MD5 (RFC 2385) key for the connection");
+  args->AddOption("md5-key-file", "FILE",
+                  "the same, read from a file (keeps it off the command line)");
+  args->AddOption("tls-ca", "FILE", "with --tls: trust this CA (default: the system's)");
+  args->AddSwitch("tls-insecure", "with --tls: do not check the cache's certificate");
+}
+
 int Main(int argc, char** argv) {
   Args args("rtr-dump", "Dumps, watches or compares the VRPs of RTR caches.");
-  args.AddOption("connect", "HOST:PORT", "the cache to query");
-  args.AddOption("version", "0|1|2",
-                 "RTR version, fixed (default: 2, falling back as the cache asks)");
-  args.AddOption("format", "FMT", "json (default), csv or bird2");
-  args.AddOption("output", "FILE", "write the dump here (atomically) instead of standard output");
-  args.AddSwitch("watch", "stay connected and print each serial's changes");
-  args.AddOption("compare", "HOST:PORT",
-                 "dump this cache too and print the differences (exit 1 if any)");
-  args.AddOption("timeout", "SECONDS", "give up on a silent cache after this long (default 30)");
-  args.AddSwitch("tls", "RTR over TLS (RFC 8210 section 9.2)");
-  args.AddOption("md5-key", "KEY", "TCP-MD5 (RFC 2385) key for the connection");
-  args.AddOption("md5-key-file", "FILE",
-                 "the same, read from a file (keeps it off the command line)");
-  args.AddOption("tls-ca", "FILE", "with --tls: trust this CA (default: the system's)");
-  args.AddSwitch("tls-insecure", "with --tls: do not check the cache's certificate");
+  AddOptions(&args);
   if (std::optional<int> exit = args.ParseCommandLine(argc, argv)) return *exit;
-  if (!args.Has("connect"))
+  if (!args.Has("connect")) {
     return Fail(absl::InvalidArgumentError("--connect HOST:PORT is required"));
+  }
   absl::StatusOr<roa::OutputFormat> format = roa::ParseOutputFormat(args.Get("format", "json"));
   if (!format.ok()) return Fail(format.status());
-  if (*format == roa::OutputFormat::kBird1)
+  if (*format == roa::OutputFormat::kBird1) {
     return Fail(absl::InvalidArgumentError("use json, csv or bird2"));
-
+  }
   absl::StatusOr<std::unique_ptr<rtr::RtrClient>> client = Dump(args.Get("connect"), args);
   if (!client.ok()) return Fail(client.status());
-
   if (args.Has("compare")) {
     absl::StatusOr<std::unique_ptr<rtr::RtrClient>> other = Dump(args.Get("compare"), args);
     if (!other.ok()) return Fail(other.status());
-    roa::VrpDiff diff = roa::Diff((*other)->set(), (*client)->set());
-    for (const roa::Vrp& v : diff.announced) std::cout << "< " << v.ToString() << "\n";
-    for (const roa::Vrp& v : diff.withdrawn) std::cout << "> " << v.ToString() << "\n";
-    for (const roa::Aspa& a : diff.aspa_announced) std::cout << "< " << a.ToString() << "\n";
-    for (const roa::Aspa& a : diff.aspa_withdrawn) std::cout << "> " << a.ToString() << "\n";
-    std::cerr << absl::StrFormat(
-        "rtr-dump: %d records only in %s, %d only in %s\n",
-        diff.announced.size() + diff.aspa_announced.size(), args.Get("connect"),
-        diff.withdrawn.size() + diff.aspa_withdrawn.size(), args.Get("compare"));
-    return diff.empty() ? 0 : 1;
+    return Compare(**client, **other, args);
   }
-
   roa::FormatOptions options;
   options.generated = absl::ToUnixSeconds(absl::Now());
   std::string text = roa::FormatVrps((*client)->set(), *format, options);
@@ -103,31 +141,7 @@ int Main(int argc, char** argv) {
   } else {
     std::cout << text << std::flush;
   }
-  if (!args.Has("watch")) return 0;
-
-  absl::Duration refresh = absl::Seconds((*client)->timers() ? (*client)->timers()->refresh : 3600);
-  while (true) {
-    absl::StatusOr<bool> notified = (*client)->WaitForNotify(refresh);
-    if (!notified.ok()) return Fail(notified.status());
-    uint32_t before = (*client)->serial();
-    absl::StatusOr<rtr::RtrClient::SyncResult> sync = (*client)->Refresh(/*record_diff=*/true);
-    if (!sync.ok()) return Fail(sync.status());
-    if (sync->reset) {
-      std::cout << absl::StrFormat("# cache reset: serial %d, %d VRPs\n", (*client)->serial(),
-                                   (*client)->size());
-    } else if ((*client)->serial() != before) {
-      std::cout << absl::StrFormat("# serial %d -> %d: +%d -%d (%d VRPs)\n", before,
-                                   (*client)->serial(), sync->announced, sync->withdrawn,
-                                   (*client)->size());
-      for (const roa::Vrp& v : sync->diff.withdrawn) std::cout << "- " << v.ToString() << "\n";
-      for (const roa::Vrp& v : sync->diff.announced) std::cout << "+ " << v.ToString() << "\n";
-      for (const roa::Aspa& a : sync->diff.aspa_withdrawn)
-        std::cout << "- " << a.ToString() << "\n";
-      for (const roa::Aspa& a : sync->diff.aspa_announced)
-        std::cout << "+ " << a.ToString() << "\n";
-    }
-    std::cout << std::flush;
-  }
+  return args.Has("watch") ? Watch(client->get()) : 0;
 }
 
 }  // namespace
