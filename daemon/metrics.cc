@@ -80,7 +80,7 @@ void ServerMetrics(const rtr::Server& server, PrometheusText* out) {
   out->Counter("rtr42_cache_resets_total", "Cache Resets sent.", s.cache_resets.load());
   out->Declare("rtr42_error_reports_sent_total", PrometheusText::kCounter,
                "Error Reports sent, by error code.");
-  for (size_t code = 0; code < s.error_reports_by_code.size(); ++code) {
+  for (size_t code = 0; code <= rtr::kHighestErrorCode; ++code) {
     out->Sample("rtr42_error_reports_sent_total",
                 {{"code", std::to_string(code)},
                  {"name", rtr::ErrorCodeName(static_cast<rtr::ErrorCode>(code))}},

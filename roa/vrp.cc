@@ -32,7 +32,13 @@ VrpSet::VrpSet(std::vector<Vrp> vrps, std::vector<Aspa> aspas) : vrps_(std::move
   for (Aspa& a : aspas_) {
     std::sort(a.providers.begin(), a.providers.end());
     a.providers.erase(std::unique(a.providers.begin(), a.providers.end()), a.providers.end());
+    if (a.providers.size() > 1 && a.providers.front() == 0) a.providers.erase(a.providers.begin());
   }
+  std::erase_if(aspas_, [this](const Aspa& a) {
+    if (a.providers.size() <= kMaxAspaProviders) return false;
+    oversized_aspas_.push_back(a.customer);
+    return true;
+  });
   std::sort(vrps_.begin(), vrps_.end());
   vrps_.erase(std::unique(vrps_.begin(), vrps_.end()), vrps_.end());
   vrps_.shrink_to_fit();

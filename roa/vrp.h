@@ -3,6 +3,11 @@
 // A Vrp is (prefix, max length, origin ASN). A VrpSet is an immutable,
 // sorted, duplicate-free vector of them; Diff() of two sets walks both once
 // and yields what the second announces and withdraws relative to the first.
+//
+// Vrps sort IPv4 before IPv6, then by address, max length, prefix length and
+// ASN, all ascending: the order draft-ietf-sidrops-8210bis-27 section 11.2.1
+// prescribes for withdrawals. Its order for announcements is the reverse, so
+// the RTR encoder walks a sorted vector forwards or backwards and never sorts.
 #ifndef RTR42_ROA_VRP_H_
 #define RTR42_ROA_VRP_H_
 
@@ -16,12 +21,22 @@
 
 namespace rtr42::roa {
 
+// The most providers one ASPA PDU can hold: (65,535 - 12) / 4 (8210bis
+// section 5.1 caps a PDU at 65,535 bytes).
+inline constexpr size_t kMaxAspaProviders = 16380;
+
 struct Vrp {
   Prefix prefix;
   uint8_t max_length = 0;
   uint32_t asn = 0;
 
-  friend auto operator<=>(const Vrp&, const Vrp&) = default;
+  friend std::strong_ordering operator<=>(const Vrp& a, const Vrp& b) {
+    if (auto c = a.prefix.family() <=> b.prefix.family(); c != 0) return c;
+    if (auto c = a.prefix.bytes() <=> b.prefix.bytes(); c != 0) return c;
+    if (auto c = a.max_length <=> b.max_length; c != 0) return c;
+    if (auto c = a.prefix.length() <=> b.prefix.length(); c != 0) return c;
+    return a.asn <=> b.asn;
+  }
   friend bool operator==(const Vrp&, const Vrp&) = default;
   template <typename H>
   friend H AbslHashValue(H h, const Vrp& v) {
@@ -32,8 +47,9 @@ struct Vrp {
 };
 
 // An ASPA record (draft-ietf-sidrops-aspa-profile): the providers a customer
-// AS authorises. Records are whole units: a changed provider set is the old
-// record withdrawn and the new one announced.
+// AS authorises. In a VrpDiff a changed record is the old one withdrawn and
+// the new one announced (so diffs compose as sets); on the wire that pair is
+// one announcement, which replaces the record (8210bis section 5.12).
 struct Aspa {
   uint32_t customer = 0;
   std::vector<uint32_t> providers;  // sorted, unique
@@ -63,7 +79,11 @@ class VrpSet {
  public:
   VrpSet() = default;
   // Sorts and removes duplicates. ASPA records of the same customer are
-  // merged (the union of their providers).
+  // merged (the union of their providers, sorted and unique), and AS 0 is
+  // removed from any record that has another provider (8210bis section 5.12:
+  // AS 0 alone means "no provider"). A record with more providers than one
+  // PDU can carry (rtr::kMaxAspaProviders) is dropped whole, never cut: its
+  // customer is in oversized_aspas().
   explicit VrpSet(std::vector<Vrp> vrps, std::vector<Aspa> aspas = {});
 
   const std::vector<Vrp>& vrps() const { return vrps_; }
@@ -73,6 +93,8 @@ class VrpSet {
   bool Contains(const Vrp& vrp) const;
   // By customer.
   const std::vector<Aspa>& aspas() const { return aspas_; }
+  // Customers whose records were dropped for size.
+  const std::vector<uint32_t>& oversized_aspas() const { return oversized_aspas_; }
 
   friend bool operator==(const VrpSet& a, const VrpSet& b) {
     return a.vrps_ == b.vrps_ && a.aspas_ == b.aspas_;
@@ -81,6 +103,7 @@ class VrpSet {
  private:
   std::vector<Vrp> vrps_;
   std::vector<Aspa> aspas_;
+  std::vector<uint32_t> oversized_aspas_;
   size_t ipv4_count_ = 0;
 };
 

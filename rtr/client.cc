@@ -9,6 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/log.h"
+#include "rtr/payload_order.h"
 #include "rtr/tcp_md5.h"
 
 namespace rtr42::rtr {
@@ -174,10 +176,15 @@ absl::StatusOr<Pdu> RtrClient::ReadPdu(absl::Duration timeout) {
 }
 
 absl::Status RtrClient::Reject(ErrorCode code, const std::string& pdu, const std::string& message) {
-  std::string report;
-  AppendErrorReport(&report, version_, code, pdu, message);
-  (void)SendBytes(report);
-  return absl::DataLossError(absl::StrCat(ErrorCodeName(code), ": ", message));
+  // Never an Error Report about an Error Report (8210bis section 5.8).
+  if (!IsErrorReport(pdu)) {
+    std::string report;
+    AppendErrorReport(&report, version_, code, pdu, message);
+    (void)SendBytes(report);
+  }
+  EnterState(State::kFailed, message);
+  return absl::DataLossError(absl::StrCat("error ", static_cast<uint16_t>(code), " (",
+                                          ErrorCodeName(code), "): ", message));
 }
 
 absl::StatusOr<RtrClient::SyncResult> RtrClient::Reset(bool record_diff) {
@@ -196,7 +203,7 @@ absl::StatusOr<bool> RtrClient::WaitForNotify(absl::Duration timeout) {
     return pdu.status();
   }
   if (pdu->version != version_) {
-    return Reject(ErrorCode::kUnexpectedProtocolVersion, last_pdu_bytes_, "wrong version");
+    return Reject(VersionMismatchCode(version_), last_pdu_bytes_, "wrong version");
   }
   if (pdu->type == PduType::kSerialNotify) return true;
   if (pdu->type == PduType::kErrorReport) {
@@ -207,6 +214,27 @@ absl::StatusOr<bool> RtrClient::WaitForNotify(absl::Duration timeout) {
                 absl::StrCat("unexpected ", PduTypeName(pdu->type), " while idle"));
 }
 
+const char* RtrClient::StateName(State state) {
+  switch (state) {
+    case State::kIdle:
+      return "idle";
+    case State::kQuerying:
+      return "querying";
+    case State::kReceiving:
+      return "receiving";
+    case State::kFailed:
+      return "failed";
+  }
+  return "?";
+}
+
+void RtrClient::EnterState(State next, const std::string& why) {
+  if (next == state_) return;
+  RTR42_LOG_DEBUG("rtr client %s:%s: %s -> %s: %s", options_.host, options_.port, StateName(state_),
+                  StateName(next), why);
+  state_ = next;
+}
+
 absl::StatusOr<RtrClient::SyncResult> RtrClient::Query(bool reset, bool record_diff) {
   std::string query;
   if (reset) {
@@ -214,140 +242,193 @@ absl::StatusOr<RtrClient::SyncResult> RtrClient::Query(bool reset, bool record_d
   } else {
     AppendSerialQuery(&query, version_, session_id_, serial_);
   }
-  if (absl::Status s = SendBytes(query); !s.ok()) return s;
-
-  SyncResult result;
-  absl::btree_set<roa::Vrp> next;
-  absl::btree_map<uint32_t, std::vector<uint32_t>> next_aspas;
-  bool in_response = false;
-  absl::btree_set<roa::Vrp>* target = &vrps_;
-  absl::btree_map<uint32_t, std::vector<uint32_t>>* aspa_target = &aspas_;
+  if (absl::Status s = SendBytes(query); !s.ok()) {
+    EnterState(State::kFailed, std::string(s.message()));
+    return s;
+  }
+  transfer_ = Transfer{.reset = reset, .record_diff = record_diff};
+  EnterState(State::kQuerying, reset ? "Reset Query" : "Serial Query");
   while (true) {
     absl::StatusOr<Pdu> read = ReadPdu(options_.timeout);
-    if (!read.ok()) return read.status();
-    const Pdu& pdu = *read;
-    if (pdu.type == PduType::kErrorReport) {
-      if (pdu.error_code == ErrorCode::kUnsupportedProtocolVersion && options_.negotiate &&
-          !in_response && pdu.version < version_) {
-        // Fall back to the cache's version on a new connection (RFC 8210 section 7).
-        version_ = pdu.version;
-        if (absl::Status s = Open(); !s.ok()) return s;
-        return Query(reset, record_diff);
-      }
-      return absl::AbortedError(absl::StrCat("cache sent Error Report ",
-                                             ErrorCodeName(pdu.error_code), ": ", pdu.error_text));
+    if (!read.ok()) {
+      EnterState(State::kFailed, std::string(read.status().message()));
+      return read.status();
     }
-    if (pdu.version != version_) {
-      return Reject(
-          version_ == 0 ? ErrorCode::kUnsupportedProtocolVersion
-                        : ErrorCode::kUnexpectedProtocolVersion,
-          last_pdu_bytes_,
-          absl::StrCat("version ", pdu.version, " PDU in a version ", version_, " session"));
+    if (Step done = OnPdu(*read)) {
+      if (!done->ok()) EnterState(State::kFailed, std::string(done->status().message()));
+      return *std::move(done);
     }
-    switch (pdu.type) {
-      case PduType::kSerialNotify:
-        if (in_response) {
-          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_,
-                        "Serial Notify inside a response");
-        }
-        continue;  // a notify before the response: the query answers it
-      case PduType::kCacheReset:
-        if (in_response || reset) {
-          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "Cache Reset out of place");
-        }
-        {
-          absl::StatusOr<SyncResult> again = Query(true, record_diff);
-          if (again.ok()) again->reset = true;
-          return again;
-        }
-      case PduType::kCacheResponse:
-        if (in_response)
-          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "second Cache Response");
-        if (!reset && have_session_ && pdu.session_id != session_id_) {
-          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "session id changed");
-        }
-        in_response = true;
-        if (reset) {
-          target = &next;
-          aspa_target = &next_aspas;
-        }
-        continue;
-      case PduType::kIpv4Prefix:
-      case PduType::kIpv6Prefix: {
-        if (!in_response)
-          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "prefix outside a response");
-        if (pdu.announce) {
-          if (!target->insert(pdu.vrp).second) {
-            return Reject(ErrorCode::kDuplicateAnnouncement, last_pdu_bytes_, pdu.vrp.ToString());
-          }
-          ++result.announced;
-          if (record_diff) result.diff.announced.push_back(pdu.vrp);
-        } else {
-          if (reset || target->erase(pdu.vrp) == 0) {
-            return Reject(ErrorCode::kWithdrawalOfUnknownRecord, last_pdu_bytes_,
-                          pdu.vrp.ToString());
-          }
-          ++result.withdrawn;
-          if (record_diff) result.diff.withdrawn.push_back(pdu.vrp);
-        }
-        continue;
-      }
-      case PduType::kAspa: {
-        if (!in_response)
-          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "ASPA outside a response");
-        const roa::Aspa& aspa = pdu.aspa;
-        if (!std::is_sorted(aspa.providers.begin(), aspa.providers.end()) ||
-            std::adjacent_find(aspa.providers.begin(), aspa.providers.end()) !=
-                aspa.providers.end()) {
-          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_,
-                        absl::StrCat("providers not in increasing order: ", aspa.ToString()));
-        }
-        if (pdu.announce) {
-          auto [it, inserted] = aspa_target->try_emplace(aspa.customer, aspa.providers);
-          if (!inserted) {
-            // A replacement: the old record leaves, the new one comes.
-            if (record_diff) result.diff.aspa_withdrawn.push_back({it->first, it->second});
-            it->second = aspa.providers;
-            ++result.withdrawn;
-          }
-          ++result.announced;
-          if (record_diff) result.diff.aspa_announced.push_back(aspa);
-        } else {
-          auto it = aspa_target->find(aspa.customer);
-          if (reset || it == aspa_target->end()) {
-            return Reject(ErrorCode::kWithdrawalOfUnknownRecord, last_pdu_bytes_,
-                          absl::StrCat("ASPA of AS", aspa.customer));
-          }
-          if (record_diff) result.diff.aspa_withdrawn.push_back({it->first, it->second});
-          aspa_target->erase(it);
-          ++result.withdrawn;
-        }
-        continue;
-      }
-      case PduType::kRouterKey:
-        if (!in_response)
-          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "key outside a response");
-        continue;  // rtr42 has no use for router keys
-      case PduType::kEndOfData:
-        if (!in_response)
-          return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "End of Data outside a response");
-        if (reset) {
-          vrps_ = std::move(next);
-          aspas_ = std::move(next_aspas);
-        }
-        have_session_ = true;
-        session_id_ = pdu.session_id;
-        serial_ = pdu.serial;
-        if (pdu.has_timers) timers_ = pdu.timers;
-        return result;
-      case PduType::kSerialQuery:
-      case PduType::kResetQuery:
-      case PduType::kErrorReport:
-        break;
-    }
-    return Reject(ErrorCode::kInvalidRequest, last_pdu_bytes_,
-                  absl::StrCat(PduTypeName(pdu.type), " sent by a cache"));
   }
+}
+
+RtrClient::Step RtrClient::OnPdu(const Pdu& pdu) {
+  if (pdu.type == PduType::kErrorReport) return OnErrorReport(pdu);
+  if (pdu.version != version_) {
+    return Reject(
+        VersionMismatchCode(version_), last_pdu_bytes_,
+        absl::StrCat("version ", pdu.version, " PDU in a version ", version_, " session"));
+  }
+  switch (pdu.type) {
+    case PduType::kSerialNotify:
+      if (state_ == State::kReceiving) {
+        return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "Serial Notify inside a response");
+      }
+      return std::nullopt;  // a notify before the response: the query answers it
+    case PduType::kCacheReset:
+      return OnCacheReset();
+    case PduType::kCacheResponse:
+      return OnCacheResponse(pdu);
+    case PduType::kIpv4Prefix:
+    case PduType::kIpv6Prefix:
+    case PduType::kRouterKey:
+    case PduType::kAspa:
+      return OnPayload(pdu);
+    case PduType::kEndOfData:
+      return OnEndOfData(pdu);
+    case PduType::kSerialQuery:
+    case PduType::kResetQuery:
+    case PduType::kErrorReport:
+      break;
+  }
+  return Reject(ErrorCode::kInvalidRequest, last_pdu_bytes_,
+                absl::StrCat(PduTypeName(pdu.type), " sent by a cache"));
+}
+
+RtrClient::Step RtrClient::OnErrorReport(const Pdu& pdu) {
+  if (pdu.error_code == ErrorCode::kUnsupportedProtocolVersion && options_.negotiate &&
+      state_ == State::kQuerying && pdu.version < version_) {
+    // Fall back to the cache's version on a new connection (RFC 8210 section 7).
+    version_ = pdu.version;
+    EnterState(State::kIdle, absl::StrCat("the cache speaks version ", version_));
+    if (absl::Status s = Open(); !s.ok()) return absl::StatusOr<SyncResult>(s);
+    return Query(transfer_.reset, transfer_.record_diff);
+  }
+  return absl::StatusOr<SyncResult>(absl::AbortedError(absl::StrCat(
+      "cache sent Error Report ", static_cast<uint16_t>(pdu.error_code), " (",
+      ErrorCodeName(pdu.error_code), ")", pdu.error_text.empty() ? "" : ": ", pdu.error_text)));
+}
+
+RtrClient::Step RtrClient::OnCacheReset() {
+  if (state_ != State::kQuerying || transfer_.reset) {
+    return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "Cache Reset out of place");
+  }
+  EnterState(State::kIdle, "Cache Reset");
+  absl::StatusOr<SyncResult> again = Query(true, transfer_.record_diff);
+  if (again.ok()) again->reset = true;
+  return again;
+}
+
+RtrClient::Step RtrClient::OnCacheResponse(const Pdu& pdu) {
+  if (state_ != State::kQuerying) {
+    return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "Cache Response out of place");
+  }
+  if (!transfer_.reset && have_session_ && pdu.session_id != session_id_) {
+    return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "session id changed");
+  }
+  EnterState(State::kReceiving, absl::StrCat("Cache Response, session ", pdu.session_id));
+  return std::nullopt;
+}
+
+RtrClient::Step RtrClient::OnPayload(const Pdu& pdu) {
+  if (state_ != State::kReceiving) {
+    return Reject(ErrorCode::kCorruptData, last_pdu_bytes_,
+                  absl::StrCat(PduTypeName(pdu.type), " outside a response"));
+  }
+  absl::Status applied = absl::OkStatus();
+  if (pdu.type == PduType::kAspa) {
+    applied = ApplyAspa(pdu);
+  } else if (pdu.type != PduType::kRouterKey) {  // rtr42 has no use for router keys yet
+    applied = ApplyPrefix(pdu);
+  }
+  if (!applied.ok()) return absl::StatusOr<SyncResult>(applied);
+  if (version_ >= 2 && options_.check_order && transfer_.last_payload &&
+      !PrecedesInResponse(*transfer_.last_payload, pdu)) {
+    return Reject(ErrorCode::kOrderingError, last_pdu_bytes_,
+                  "payload PDUs not in the order of draft-ietf-sidrops-8210bis section 11.2");
+  }
+  transfer_.last_payload = pdu;
+  return std::nullopt;
+}
+
+absl::Status RtrClient::ApplyPrefix(const Pdu& pdu) {
+  absl::btree_set<roa::Vrp>& target = transfer_.reset ? transfer_.vrps : vrps_;
+  SyncResult& result = transfer_.result;
+  if (pdu.announce) {
+    if (!target.insert(pdu.vrp).second) {
+      return Reject(ErrorCode::kDuplicateAnnouncement, last_pdu_bytes_, pdu.vrp.ToString());
+    }
+    ++result.announced;
+    if (transfer_.record_diff) result.diff.announced.push_back(pdu.vrp);
+    return absl::OkStatus();
+  }
+  if (transfer_.reset || target.erase(pdu.vrp) == 0) {
+    return Reject(ErrorCode::kWithdrawalOfUnknownRecord, last_pdu_bytes_, pdu.vrp.ToString());
+  }
+  ++result.withdrawn;
+  if (transfer_.record_diff) result.diff.withdrawn.push_back(pdu.vrp);
+  return absl::OkStatus();
+}
+
+absl::Status RtrClient::ApplyAspa(const Pdu& pdu) {
+  const roa::Aspa& aspa = pdu.aspa;
+  const std::vector<uint32_t>& p = aspa.providers;
+  // 8210bis section 5.12.
+  std::string wrong;
+  if (pdu.announce && p.empty()) wrong = "an announcement without providers";
+  if (!pdu.announce && !p.empty()) wrong = "a withdrawal with providers";
+  if (!std::is_sorted(p.begin(), p.end()) || std::adjacent_find(p.begin(), p.end()) != p.end()) {
+    wrong = "providers not unique and increasing";
+  }
+  if (p.size() > 1 && std::find(p.begin(), p.end(), 0u) != p.end()) wrong = "AS 0 among providers";
+  if (!wrong.empty()) {
+    return Reject(ErrorCode::kAspaProviderListError, last_pdu_bytes_,
+                  absl::StrCat(wrong, ": ", aspa.ToString()));
+  }
+  auto& target = transfer_.reset ? transfer_.aspas : aspas_;
+  SyncResult& result = transfer_.result;
+  if (pdu.announce) {
+    auto [it, inserted] = target.try_emplace(aspa.customer, p);
+    if (!inserted) {
+      // A replacement: the old record leaves, the new one comes.
+      if (transfer_.record_diff) result.diff.aspa_withdrawn.push_back({it->first, it->second});
+      it->second = p;
+      ++result.withdrawn;
+    }
+    ++result.announced;
+    if (transfer_.record_diff) result.diff.aspa_announced.push_back(aspa);
+    return absl::OkStatus();
+  }
+  auto it = target.find(aspa.customer);
+  if (transfer_.reset || it == target.end()) {
+    return Reject(ErrorCode::kWithdrawalOfUnknownRecord, last_pdu_bytes_,
+                  absl::StrCat("ASPA of AS", aspa.customer));
+  }
+  if (transfer_.record_diff) result.diff.aspa_withdrawn.push_back({it->first, it->second});
+  target.erase(it);
+  ++result.withdrawn;
+  return absl::OkStatus();
+}
+
+RtrClient::Step RtrClient::OnEndOfData(const Pdu& pdu) {
+  if (state_ != State::kReceiving) {
+    return Reject(ErrorCode::kCorruptData, last_pdu_bytes_, "End of Data outside a response");
+  }
+  if (transfer_.reset) {
+    vrps_ = std::move(transfer_.vrps);
+    aspas_ = std::move(transfer_.aspas);
+  }
+  have_session_ = true;
+  session_id_ = pdu.session_id;
+  serial_ = pdu.serial;
+  if (pdu.has_timers) timers_ = pdu.timers;
+  EnterState(State::kIdle, absl::StrCat("End of Data, serial ", serial_));
+  // Sorted as the sets are, whatever order the cache sent them in.
+  SyncResult& r = transfer_.result;
+  std::sort(r.diff.announced.begin(), r.diff.announced.end());
+  std::sort(r.diff.withdrawn.begin(), r.diff.withdrawn.end());
+  std::sort(r.diff.aspa_announced.begin(), r.diff.aspa_announced.end());
+  std::sort(r.diff.aspa_withdrawn.begin(), r.diff.aspa_withdrawn.end());
+  return absl::StatusOr<SyncResult>(std::move(transfer_.result));
 }
 
 roa::VrpSet RtrClient::set() const {

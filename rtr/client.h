@@ -1,12 +1,22 @@
 // RtrClient: the router side of RTR, for rtr-dump and the tests.
 //
-// A blocking client over one TCP connection. It keeps what a router keeps —
-// session id, serial, the VRP set — and checks the cache's stream the way
-// strict routers do: a duplicate announcement, a withdrawal of an unknown
+// A blocking client over one TCP (or TLS) connection. It keeps what a router
+// keeps — session id, serial, the VRP set — and checks the cache's stream the
+// way strict routers do: a duplicate announcement, a withdrawal of an unknown
 // record, a PDU of the wrong version or type, or a PDU out of place is an
 // error (and the client sends the matching Error Report before giving up).
-// ASPA records (version 2) are kept per customer: an announcement replaces
-// the customer's record, a withdrawal of a customer not held is an error.
+// In version 2 sessions it also checks draft-ietf-sidrops-8210bis-27: the
+// payload order of section 11.2 (Ordering Error, 11) and the ASPA provider
+// rules of section 5.12 (ASPA Provider List Error, 9). ASPA records are kept
+// per customer: an announcement replaces the customer's record, a withdrawal
+// of a customer not held is an error.
+//
+// States (each change logged at debug level):
+//   kIdle --query sent--> kQuerying --Cache Response--> kReceiving
+//   kReceiving --End of Data--> kIdle;  kQuerying --Cache Reset--> kIdle
+//   any --Error Report sent or received, connection lost--> kFailed
+// (an Unsupported Protocol Version while kQuerying reconnects one version
+// lower and queries again).
 #ifndef RTR42_RTR_CLIENT_H_
 #define RTR42_RTR_CLIENT_H_
 
@@ -40,6 +50,9 @@ class RtrClient {
     bool tls_insecure = false;
     // TCP-MD5 (RFC 2385) key for the connection, if any.
     std::string md5_key;
+    // Check the section 11.2 order in version 2 sessions (caches written
+    // before it, such as StayRTR 0.5, send another order).
+    bool check_order = true;
   };
   // What one query brought.
   struct SyncResult {
@@ -59,6 +72,10 @@ class RtrClient {
   // Waits up to `timeout` for a Serial Notify; true if one came.
   absl::StatusOr<bool> WaitForNotify(absl::Duration timeout);
 
+  enum class State { kIdle, kQuerying, kReceiving, kFailed };
+  static const char* StateName(State state);
+  State state() const { return state_; }
+
   uint8_t version() const { return version_; }
   uint16_t session_id() const { return session_id_; }
   uint32_t serial() const { return serial_; }
@@ -74,13 +91,38 @@ class RtrClient {
   absl::StatusOr<Pdu> ReadPdu(absl::Duration timeout);
 
  private:
+  // What one response has brought so far.
+  struct Transfer {
+    bool reset = false;
+    bool record_diff = false;
+    SyncResult result;
+    // A Reset Query's answer replaces the set at End of Data; a Serial
+    // Query's applies to it as it comes.
+    absl::btree_set<roa::Vrp> vrps;
+    absl::btree_map<uint32_t, std::vector<uint32_t>> aspas;
+    std::optional<Pdu> last_payload;  // for the section 11.2 order
+  };
+  // nullopt: the response goes on; otherwise how it ended.
+  using Step = std::optional<absl::StatusOr<SyncResult>>;
+
   explicit RtrClient(const Options& options);
   absl::Status Open();
   absl::StatusOr<SyncResult> Query(bool reset, bool record_diff);
+  Step OnPdu(const Pdu& pdu);
+  Step OnErrorReport(const Pdu& pdu);
+  Step OnCacheResponse(const Pdu& pdu);
+  Step OnCacheReset();
+  Step OnPayload(const Pdu& pdu);
+  absl::Status ApplyPrefix(const Pdu& pdu);
+  absl::Status ApplyAspa(const Pdu& pdu);
+  Step OnEndOfData(const Pdu& pdu);
   absl::Status Reject(ErrorCode code, const std::string& pdu, const std::string& message);
+  void EnterState(State next, const std::string& why);
 
   Options options_;
   uint8_t version_;
+  State state_ = State::kIdle;
+  Transfer transfer_;
   boost::asio::io_context io_;
   std::unique_ptr<boost::asio::ip::tcp::socket> socket_;
   std::unique_ptr<boost::asio::ssl::context> tls_context_;

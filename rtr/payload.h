@@ -72,9 +72,25 @@ class EncodedUpdate {
 // A Cache Reset PDU of `version`, shared.
 const Buffer& CacheResetPdu(uint8_t version);
 
-// Encodes `diff` (withdrawals first) as prefix PDUs, and from version 2 on
-// ASPA PDUs.
+// The payload PDUs of a response, in the order of draft-ietf-sidrops-8210bis-27
+// section 11.2 for every version (a MUST for version 2, a SHOULD before): by
+// PDU type (IPv4 4, IPv6 6, ASPA 11); within a type announcements before
+// withdrawals; prefix announcements by address, max length, prefix length
+// and ASN, all descending, withdrawals by the same keys ascending; ASPA by
+// customer ascending. ASPA PDUs from version 2 on only.
+std::string EncodeFullSet(uint8_t version, const roa::VrpSet& set);
 std::string EncodeDiff(uint8_t version, const roa::VrpDiff& diff);
+
+// The ASPA PDUs of a diff (section 5.12): every record of `aspa_announced`
+// is one announcement (new, or replacing the customer's record); only a
+// customer that is gone is withdrawn.
+struct AspaChanges {
+  const std::vector<roa::Aspa>* announced;
+  std::vector<uint32_t> withdrawn;  // customers, ascending
+};
+AspaChanges AspaWireChanges(const roa::VrpDiff& diff);
+// The payload PDUs EncodeDiff() writes.
+size_t DiffPduCount(uint8_t version, const roa::VrpDiff& diff);
 
 }  // namespace rtr42::rtr
 

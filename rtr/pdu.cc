@@ -92,7 +92,7 @@ const char* PduTypeName(PduType type) {
   return "unknown PDU";
 }
 
-const char* ErrorCodeName(ErrorCode code) {
+std::string ErrorCodeName(ErrorCode code) {
   switch (code) {
     case ErrorCode::kCorruptData:
       return "Corrupt Data";
@@ -112,8 +112,44 @@ const char* ErrorCodeName(ErrorCode code) {
       return "Duplicate Announcement Received";
     case ErrorCode::kUnexpectedProtocolVersion:
       return "Unexpected Protocol Version";
+    case ErrorCode::kAspaProviderListError:
+      return "ASPA Provider List Error";
+    case ErrorCode::kTransportFailure:
+      return "Transport Failure";
+    case ErrorCode::kOrderingError:
+      return "Ordering Error";
+    case ErrorCode::kCacheRestart:
+      return "Cache Restart";
+    case ErrorCode::kCacheShutdown:
+      return "Cache Shutdown";
   }
-  return "unknown error code";
+  return absl::StrCat("unknown error code ", static_cast<uint16_t>(code));
+}
+
+bool ErrorCodeInVersion(ErrorCode code, uint8_t version) {
+  uint16_t c = static_cast<uint16_t>(code);
+  switch (version) {
+    case 0:
+      return c <= static_cast<uint16_t>(ErrorCode::kDuplicateAnnouncement);
+    case 1:
+      return c <= static_cast<uint16_t>(ErrorCode::kUnexpectedProtocolVersion);
+    default:
+      return c <= kHighestErrorCode;
+  }
+}
+
+bool IsFatal(ErrorCode code) {
+  return code != ErrorCode::kNoDataAvailable && code != ErrorCode::kUnsupportedProtocolVersion &&
+         code != ErrorCode::kCacheRestart;
+}
+
+ErrorCode VersionMismatchCode(uint8_t session_version) {
+  return session_version == 0 ? ErrorCode::kUnsupportedProtocolVersion
+                              : ErrorCode::kUnexpectedProtocolVersion;
+}
+
+bool IsErrorReport(absl::string_view pdu) {
+  return pdu.size() >= 2 && uint8_t(pdu[1]) == uint8_t(PduType::kErrorReport);
 }
 
 absl::Status ValidateTimers(const Timers& t) {
@@ -177,7 +213,9 @@ void AppendCacheReset(std::string* out, uint8_t version) {
 }
 
 void AppendAspa(std::string* out, uint8_t version, bool announce, const roa::Aspa& aspa) {
-  size_t providers = announce ? std::min<size_t>(aspa.providers.size(), 65535) : 0;
+  // VrpSet drops any record with more than kMaxAspaProviders providers, so
+  // nothing is ever cut here.
+  size_t providers = announce ? std::min(aspa.providers.size(), kMaxAspaProviders) : 0;
   Put8(out, version);
   Put8(out, static_cast<uint8_t>(PduType::kAspa));
   Put8(out, announce ? 1 : 0);
@@ -190,12 +228,9 @@ void AppendAspa(std::string* out, uint8_t version, bool announce, const roa::Asp
 void AppendErrorReport(std::string* out, uint8_t version, ErrorCode code,
                        absl::string_view erroneous_pdu, absl::string_view text) {
   constexpr size_t kFixed = kHeaderSize + 4 + 4;
-  // An encapsulated Error Report is never sent back (RFC 8210 section 5.11).
-  if (erroneous_pdu.size() >= 2 && uint8_t(erroneous_pdu[1]) == uint8_t(PduType::kErrorReport)) {
-    erroneous_pdu = {};
-  }
-  erroneous_pdu = erroneous_pdu.substr(0, kMaxPduSize - kFixed);
-  text = text.substr(0, kMaxPduSize - kFixed - erroneous_pdu.size());
+  if (IsErrorReport(erroneous_pdu)) erroneous_pdu = {};
+  erroneous_pdu = erroneous_pdu.substr(0, kMaxSentErrorReportSize - kFixed);
+  text = text.substr(0, kMaxSentErrorReportSize - kFixed - erroneous_pdu.size());
   Header(out, version, PduType::kErrorReport, static_cast<uint16_t>(code),
          static_cast<uint32_t>(kFixed + erroneous_pdu.size() + text.size()));
   Put32(out, static_cast<uint32_t>(erroneous_pdu.size()));
@@ -220,8 +255,7 @@ std::variant<size_t, DecodeError> FramePdu(absl::string_view buffer) {
         ErrorCode::kUnsupportedPduType,
         absl::StrCat("PDU type ", type, " is not part of protocol version ", version)};
   }
-  size_t max = static_cast<PduType>(type) == PduType::kAspa ? kMaxAspaPduSize : kMaxPduSize;
-  if (length < kHeaderSize || length > max) {
+  if (length < kHeaderSize || length > kMaxPduSize) {
     return Corrupt(absl::StrCat(PduTypeName(PduType(type)), " with length ", length));
   }
   if (fixed > 0 && length != static_cast<uint32_t>(fixed)) {
@@ -264,9 +298,7 @@ std::variant<Pdu, DecodeError> DecodePdu(absl::string_view bytes) {
       break;
     case PduType::kIpv4Prefix:
     case PduType::kIpv6Prefix: {
-      uint8_t flags = uint8_t(p[8]);
-      if (flags > 1) return Corrupt(absl::StrCat("prefix PDU with flags ", flags));
-      pdu.announce = flags & 1;
+      pdu.announce = uint8_t(p[8]) & 1;  // the other flag bits are reserved
       roa::Family family =
           pdu.type == PduType::kIpv4Prefix ? roa::Family::kIpv4 : roa::Family::kIpv6;
       uint8_t length = uint8_t(p[9]), max_length = uint8_t(p[10]);
@@ -282,9 +314,7 @@ std::variant<Pdu, DecodeError> DecodePdu(absl::string_view bytes) {
     }
     case PduType::kRouterKey: {
       if (bytes.size() < kHeaderSize + 20 + 4) return Corrupt("Router Key PDU too short");
-      uint8_t flags = uint8_t(p[2]);
-      if (flags > 1) return Corrupt(absl::StrCat("Router Key PDU with flags ", flags));
-      pdu.announce = flags & 1;
+      pdu.announce = uint8_t(p[2]) & 1;
       pdu.ski.assign(p + 8, 20);
       pdu.router_key_asn = Get32(p + 28);
       pdu.spki.assign(p + 32, bytes.size() - 32);
@@ -293,14 +323,13 @@ std::variant<Pdu, DecodeError> DecodePdu(absl::string_view bytes) {
     case PduType::kAspa: {
       if (bytes.size() < 12 || (bytes.size() - 12) % 4 != 0)
         return Corrupt("ASPA PDU with a bad length");
-      uint8_t flags = uint8_t(p[2]);
-      if (flags > 1) return Corrupt(absl::StrCat("ASPA PDU with flags ", flags));
-      pdu.announce = flags & 1;
+      pdu.announce = uint8_t(p[2]) & 1;
       pdu.aspa.customer = Get32(p + 8);
-      for (size_t pos = 12; pos < bytes.size(); pos += 4)
+      for (size_t pos = 12; pos < bytes.size(); pos += 4) {
         pdu.aspa.providers.push_back(Get32(p + pos));
-      if (pdu.announce && pdu.aspa.providers.empty())
-        return Corrupt("ASPA announcement without providers");
+      }
+      // The provider rules of 8210bis section 5.12 are the receiver's to
+      // check (CheckAspaProviders): they have a code of their own.
       break;
     }
     case PduType::kErrorReport: {

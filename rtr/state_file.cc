@@ -2,6 +2,7 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -12,7 +13,11 @@ namespace rtr42::rtr {
 namespace {
 
 constexpr absl::string_view kMagic = "rtr42 RTR state\n";
-constexpr uint32_t kFormatVersion = 1;
+// Format 2 stores VRPs in the order of roa/vrp.h (address, max length,
+// prefix length, ASN). Format 1 (prefix, then max length) is still read: its
+// vectors are sorted again, so an upgrade keeps the RTR session.
+constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kOldestFormatVersion = 1;
 constexpr size_t kHashSize = SHA256_DIGEST_LENGTH;
 
 std::string Sha256Bytes(absl::string_view bytes) {
@@ -119,6 +124,9 @@ class Reader {
     pos_ += n;
     return s;
   }
+  // Format 1 files are in another order (see kFormatVersion).
+  void set_format(uint32_t format) { format_ = format; }
+
   std::vector<roa::Vrp> Vrps() {
     std::vector<roa::Vrp> vrps;
     uint64_t n = Count(7);
@@ -150,11 +158,15 @@ class Reader {
         Fail("max length out of range");
         return vrps;
       }
-      if (!vrps.empty() && !(vrps.back() < vrp)) {
+      if (format_ >= 2 && !vrps.empty() && !(vrps.back() < vrp)) {
         Fail("VRPs out of order");
         return vrps;
       }
       vrps.push_back(vrp);
+    }
+    if (format_ < 2) {
+      std::sort(vrps.begin(), vrps.end());
+      if (std::adjacent_find(vrps.begin(), vrps.end()) != vrps.end()) Fail("duplicate VRPs");
     }
     return vrps;
   }
@@ -195,6 +207,7 @@ class Reader {
   absl::string_view in_;
   size_t pos_ = 0;
   std::string error_;
+  uint32_t format_ = kFormatVersion;
 };
 
 }  // namespace
@@ -234,8 +247,11 @@ absl::StatusOr<StateFile> DecodeStateFile(absl::string_view bytes, absl::string_
     return damaged("checksum mismatch (truncated or damaged)");
   Reader r(body.substr(kMagic.size()));
   uint32_t format = r.U32();
-  if (r.ok() && format != kFormatVersion)
-    return damaged(absl::StrCat("format version ", format, ", this build reads ", kFormatVersion));
+  if (r.ok() && (format < kOldestFormatVersion || format > kFormatVersion)) {
+    return damaged(absl::StrCat("format version ", format, ", this build reads ",
+                                kOldestFormatVersion, " to ", kFormatVersion));
+  }
+  r.set_format(format);
   StateFile state;
   state.saved = absl::FromUnixNanos(r.I64());
   uint32_t session_id = r.U32();

@@ -90,10 +90,10 @@ TEST(PduTest, RoundTripsPrefixesEndOfDataAndErrorReports) {
   EXPECT_EQ(std::get<Pdu>(pdu).error_text, "later");
 }
 
-TEST(PduTest, ErrorReportFitsTheMaximumAndNeverEncapsulatesAnErrorReport) {
+TEST(PduTest, ErrorReportWeSendFitsOldBirdAndNeverEncapsulatesAnErrorReport) {
   std::string s;
   AppendErrorReport(&s, 1, ErrorCode::kCorruptData, std::string(2000, 'x'), std::string(2000, 'y'));
-  EXPECT_EQ(s.size(), kMaxPduSize);
+  EXPECT_EQ(s.size(), kMaxSentErrorReportSize);
   EXPECT_TRUE(std::holds_alternative<Pdu>(DecodePdu(s)));
   std::string inner;
   AppendErrorReport(&inner, 1, ErrorCode::kCorruptData, "", "");
@@ -125,7 +125,8 @@ TEST(PduTest, HeaderErrorsGetTheRfcCodes) {
   EXPECT_EQ(FrameError(Bytes({0, 9, 0, 0, 0, 0, 0, 40})), ErrorCode::kUnsupportedPduType);
   EXPECT_EQ(FrameError(Bytes({1, 2, 0, 0, 0, 0, 0, 7})), ErrorCode::kCorruptData);
   EXPECT_EQ(FrameError(Bytes({1, 2, 0, 0, 0, 0, 0, 12})), ErrorCode::kCorruptData);
-  EXPECT_EQ(FrameError(Bytes({1, 10, 0, 0, 0, 0, 3, 0x51})), ErrorCode::kCorruptData);  // 849
+  // 8210bis-27 section 5.1: no PDU exceeds 65,535 bytes, in any version.
+  EXPECT_EQ(FrameError(Bytes({1, 10, 0, 0, 0, 1, 0, 0})), ErrorCode::kCorruptData);  // 65,536
   EXPECT_EQ(FrameError(Bytes({1, 10, 0, 0, 0xff, 0xff, 0xff, 0xff})), ErrorCode::kCorruptData);
   EXPECT_EQ(FrameError(Bytes({0, 7, 0, 0, 0, 0, 0, 24})), ErrorCode::kCorruptData);  // v0 EOD is 12
   // ASPA is a version 2 PDU only; it may be longer than 848 bytes.
@@ -133,6 +134,49 @@ TEST(PduTest, HeaderErrorsGetTheRfcCodes) {
   EXPECT_EQ(std::get<size_t>(FramePdu(Bytes({2, 11, 1, 0, 0, 0, 4, 0}) + std::string(1016, 0))),
             1024u);
   EXPECT_EQ(FrameError(Bytes({2, 11, 1, 0, 0, 4, 0, 0x10})), ErrorCode::kCorruptData);
+}
+
+TEST(PduTest, ErrorReportsUpTo65535BytesAreRead) {
+  // BIRD 2.16 and later send Error Reports of up to 4 KiB.
+  std::string text(65535 - 16, 't');
+  std::string s =
+      Bytes({2, 10, 0, 11, 0, 0, 0xff, 0xff, 0, 0, 0, 0}) + Bytes({0, 0, 0xff, 0xef}) + text;
+  ASSERT_EQ(s.size(), 65535u);
+  auto pdu = DecodePdu(s);
+  ASSERT_TRUE(std::holds_alternative<Pdu>(pdu));
+  EXPECT_EQ(std::get<Pdu>(pdu).error_code, ErrorCode::kOrderingError);
+  EXPECT_EQ(std::get<Pdu>(pdu).error_text.size(), text.size());
+}
+
+TEST(PduTest, ReservedBitsAreIgnored) {
+  // 8210bis section 5: reserved fields MUST be ignored on receipt.
+  auto prefix = DecodePdu(
+      Bytes({1, 4, 0xab, 0xcd, 0, 0, 0, 20, 0xf1, 24, 24, 0x55, 10, 0, 0, 0, 0, 0, 0, 1}));
+  ASSERT_TRUE(std::holds_alternative<Pdu>(prefix));
+  EXPECT_TRUE(std::get<Pdu>(prefix).announce);
+  auto aspa = DecodePdu(Bytes({2, 11, 0xfe, 0x77, 0, 0, 0, 12, 0, 0, 0xfb, 0xf0}));
+  ASSERT_TRUE(std::holds_alternative<Pdu>(aspa));
+  EXPECT_FALSE(std::get<Pdu>(aspa).announce);
+}
+
+TEST(PduTest, ErrorCodesBelongToTheirVersions) {
+  // 8210bis section 12 and 14: 0-7 in RFC 6810, 8 from RFC 8210, 9-13 new.
+  EXPECT_TRUE(ErrorCodeInVersion(ErrorCode::kDuplicateAnnouncement, 0));
+  EXPECT_FALSE(ErrorCodeInVersion(ErrorCode::kUnexpectedProtocolVersion, 0));
+  EXPECT_TRUE(ErrorCodeInVersion(ErrorCode::kUnexpectedProtocolVersion, 1));
+  EXPECT_FALSE(ErrorCodeInVersion(ErrorCode::kCacheRestart, 1));
+  EXPECT_TRUE(ErrorCodeInVersion(ErrorCode::kCacheShutdown, 2));
+  EXPECT_FALSE(ErrorCodeInVersion(static_cast<ErrorCode>(14), 2));
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kAspaProviderListError), "ASPA Provider List Error");
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kTransportFailure), "Transport Failure");
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kOrderingError), "Ordering Error");
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kCacheRestart), "Cache Restart");
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kCacheShutdown), "Cache Shutdown");
+  EXPECT_EQ(ErrorCodeName(static_cast<ErrorCode>(99)), "unknown error code 99");
+  EXPECT_FALSE(IsFatal(ErrorCode::kCacheRestart));
+  EXPECT_TRUE(IsFatal(ErrorCode::kCacheShutdown));
+  EXPECT_EQ(VersionMismatchCode(0), ErrorCode::kUnsupportedProtocolVersion);
+  EXPECT_EQ(VersionMismatchCode(2), ErrorCode::kUnexpectedProtocolVersion);
 }
 
 // Vectors written from draft-ietf-sidrops-8210bis section 5.12: version 2,
@@ -156,14 +200,11 @@ TEST(PduTest, AspaVectors) {
   ASSERT_TRUE(std::holds_alternative<Pdu>(pdu));
   EXPECT_FALSE(std::get<Pdu>(pdu).announce);
   EXPECT_EQ(std::get<Pdu>(pdu).aspa, (roa::Aspa{64496, {}}));
-  // Unknown flags, an announcement without providers, a ragged length.
-  for (const std::string& bad : {Bytes({2, 11, 3, 0, 0, 0, 0, 16, 0, 0, 0, 1, 0, 0, 0, 2}),
-                                 Bytes({2, 11, 1, 0, 0, 0, 0, 12, 0, 0, 0, 1}),
-                                 Bytes({2, 11, 1, 0, 0, 0, 0, 14, 0, 0, 0, 1, 0, 0})}) {
-    auto bad_pdu = DecodePdu(bad);
-    ASSERT_TRUE(std::holds_alternative<DecodeError>(bad_pdu));
-    EXPECT_EQ(std::get<DecodeError>(bad_pdu).code, ErrorCode::kCorruptData);
-  }
+  // A ragged length is Corrupt Data; the provider rules are the
+  // receiver's, with code 9 (rtr/client.cc).
+  auto bad_pdu = DecodePdu(Bytes({2, 11, 1, 0, 0, 0, 0, 14, 0, 0, 0, 1, 0, 0}));
+  ASSERT_TRUE(std::holds_alternative<DecodeError>(bad_pdu));
+  EXPECT_EQ(std::get<DecodeError>(bad_pdu).code, ErrorCode::kCorruptData);
 }
 
 TEST(PduTest, BodyErrorsAreCorruptData) {

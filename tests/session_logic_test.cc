@@ -81,9 +81,11 @@ TEST_F(SessionLogicTest, ResetQueryGetsTheFullSet) {
   ASSERT_EQ(pdus.size(), 4u);
   EXPECT_EQ(pdus[0].type, PduType::kCacheResponse);
   EXPECT_EQ(pdus[0].session_id, 4242);
-  EXPECT_EQ(pdus[1].vrp, V("172.20.0.0/24", 28, 1));
+  // 8210bis-27 section 11.2.1 (for every version): announcements by
+  // address descending.
+  EXPECT_EQ(pdus[1].vrp, V("172.21.0.0/24", 29, 3));
   EXPECT_TRUE(pdus[1].announce);
-  EXPECT_EQ(pdus[2].vrp, V("172.21.0.0/24", 29, 3));
+  EXPECT_EQ(pdus[2].vrp, V("172.20.0.0/24", 28, 1));
   EXPECT_EQ(pdus[3].type, PduType::kEndOfData);
   EXPECT_EQ(pdus[3].serial, 2u);
   EXPECT_TRUE(pdus[3].has_timers);
@@ -100,10 +102,11 @@ TEST_F(SessionLogicTest, Version0ResetHasNoTimers) {
 TEST_F(SessionLogicTest, SerialQueryGetsTheDiff) {
   std::vector<Pdu> pdus = Pdus(Join(Send(SerialQuery(1, 4242, 1)).send));
   ASSERT_EQ(pdus.size(), 4u);
-  EXPECT_EQ(pdus[1].vrp, V("fd42::/48", 64, 2));
-  EXPECT_FALSE(pdus[1].announce);  // withdrawals first
-  EXPECT_EQ(pdus[2].vrp, V("172.21.0.0/24", 29, 3));
-  EXPECT_TRUE(pdus[2].announce);
+  // By type first (IPv4 before IPv6), then announcements before withdrawals.
+  EXPECT_EQ(pdus[1].vrp, V("172.21.0.0/24", 29, 3));
+  EXPECT_TRUE(pdus[1].announce);
+  EXPECT_EQ(pdus[2].vrp, V("fd42::/48", 64, 2));
+  EXPECT_FALSE(pdus[2].announce);
   EXPECT_EQ(pdus[3].serial, 2u);
 }
 
@@ -223,7 +226,63 @@ TEST_F(SessionLogicTest, ErrorReportFromTheRouterEndsTheSessionSilently) {
   EXPECT_TRUE(a.handled);
   EXPECT_TRUE(a.close);
   EXPECT_TRUE(a.send.empty());
-  EXPECT_NE(a.event.find("Withdrawal of Unknown Record: bad"), std::string::npos);
+  EXPECT_NE(a.event.find("6 (Withdrawal of Unknown Record): bad"), std::string::npos);
+  EXPECT_EQ(logic_.phase(), SessionLogic::Phase::kClosed);
+}
+
+TEST_F(SessionLogicTest, LongOrMalformedErrorReportsAreNeverAnswered) {
+  // 8210bis section 5.8: an Error Report MUST NOT answer an Error Report.
+  // BIRD 2.16+ sends up to 4 KiB; codes 9-13 are named.
+  std::string text(4000, 'x');
+  std::string big = std::string("\x02\x0a\x00\x0b", 4);
+  uint32_t len = static_cast<uint32_t>(16 + text.size());
+  for (int shift : {24, 16, 8, 0}) big.push_back(static_cast<char>(len >> shift));
+  big += std::string("\0\0\0\0", 4);
+  for (int shift : {24, 16, 8, 0}) big.push_back(static_cast<char>(text.size() >> shift));
+  big += text;
+  auto a = Send(big);
+  EXPECT_TRUE(a.close);
+  EXPECT_TRUE(a.send.empty());
+  EXPECT_NE(a.event.find("11 (Ordering Error)"), std::string::npos) << a.event;
+  // A broken one (text length overruns), and one in a fixed session of
+  // another version, are not answered either.
+  for (const std::string& prefix : {std::string(), ResetQuery(1)}) {
+    SessionLogic logic;
+    logic.Receive(prefix);
+    logic.Next(current_.get());
+    logic.Receive(std::string("\x02\x0a\0\0\0\0\0\x10\0\0\0\0\0\0\0\x09", 16));
+    SessionLogic::Action b = logic.Next(current_.get());
+    EXPECT_TRUE(b.close);
+    EXPECT_TRUE(b.send.empty());
+    EXPECT_FALSE(b.error_sent.has_value());
+  }
+}
+
+TEST_F(SessionLogicTest, PhasesFollowTheSession) {
+  EXPECT_EQ(logic_.phase(), SessionLogic::Phase::kNegotiating);
+  Send(SerialQuery(2, 1, 1));  // another session id: Cache Reset
+  EXPECT_EQ(logic_.phase(), SessionLogic::Phase::kEstablished);
+  EXPECT_FALSE(logic_.WantsNotify(*current_));
+  Send(ResetQuery(2));
+  EXPECT_EQ(logic_.phase(), SessionLogic::Phase::kSynchronized);
+}
+
+TEST_F(SessionLogicTest, FarewellOnlyWhereTheVersionHasTheCode) {
+  Send(ResetQuery(2));
+  std::optional<Buffer> restart = logic_.Farewell(ErrorCode::kCacheRestart, "restarting");
+  ASSERT_TRUE(restart.has_value());
+  auto pdus = Pdus(**restart);
+  ASSERT_EQ(pdus.size(), 1u);
+  EXPECT_EQ(pdus[0].version, 2);
+  EXPECT_EQ(pdus[0].error_code, ErrorCode::kCacheRestart);
+  EXPECT_TRUE(pdus[0].encapsulated.empty());
+  EXPECT_EQ(logic_.phase(), SessionLogic::Phase::kClosed);
+  SessionLogic v1;
+  v1.Receive(ResetQuery(1));
+  v1.Next(current_.get());
+  EXPECT_FALSE(v1.Farewell(ErrorCode::kCacheShutdown, "bye").has_value());
+  SessionLogic silent;  // never said a word: no version, nothing to send
+  EXPECT_FALSE(silent.Farewell(ErrorCode::kCacheShutdown, "bye").has_value());
 }
 
 TEST_F(SessionLogicTest, QueryArrivingByteByByte) {
@@ -290,18 +349,22 @@ TEST_F(AspaSessionTest, Version2ResetCarriesAspaAfterThePrefixes) {
   for (const Pdu& p : pdus) EXPECT_EQ(p.version, 2);
 }
 
-TEST_F(AspaSessionTest, Version2DiffWithdrawsAndAnnouncesWholeRecords) {
-  std::vector<Pdu> pdus = Send(SerialQuery(2, 4242, 1));
-  ASSERT_EQ(pdus.size(), 6u);
-  // Withdrawals (customer only) first, then the new records.
-  EXPECT_FALSE(pdus[1].announce);
-  EXPECT_EQ(pdus[1].aspa.customer, 64496u);
-  EXPECT_FALSE(pdus[2].announce);
-  EXPECT_EQ(pdus[2].aspa.customer, 64500u);
-  EXPECT_TRUE(pdus[3].announce);
-  EXPECT_EQ(pdus[3].aspa, (roa::Aspa{64496, {64497, 64498}}));
-  EXPECT_EQ(pdus[4].aspa, (roa::Aspa{64510, {64511}}));
-  EXPECT_EQ(pdus[5].type, PduType::kEndOfData);
+TEST_F(AspaSessionTest, Version2DiffReplacesChangedRecordsWithOneAnnouncement) {
+  size_t count = 0;
+  std::vector<Pdu> pdus = Send(SerialQuery(2, 4242, 1), &count);
+  ASSERT_EQ(pdus.size(), 5u);
+  EXPECT_EQ(count, 5u);
+  // 8210bis-27 section 5.12: a changed record (64496) is one announcement
+  // that replaces it; only a customer that is gone (64500) is withdrawn, with
+  // no providers. Section 11.2.3: announcements, then withdrawals, each by
+  // customer.
+  EXPECT_TRUE(pdus[1].announce);
+  EXPECT_EQ(pdus[1].aspa, (roa::Aspa{64496, {64497, 64498}}));
+  EXPECT_TRUE(pdus[2].announce);
+  EXPECT_EQ(pdus[2].aspa, (roa::Aspa{64510, {64511}}));
+  EXPECT_FALSE(pdus[3].announce);
+  EXPECT_EQ(pdus[3].aspa, (roa::Aspa{64500, {}}));
+  EXPECT_EQ(pdus[4].type, PduType::kEndOfData);
 }
 
 TEST_F(AspaSessionTest, Version1And0SessionsNeverSeeAspa) {

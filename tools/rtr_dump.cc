@@ -33,6 +33,7 @@ absl::StatusOr<std::unique_ptr<rtr::RtrClient>> Dump(const std::string& address,
     options.md5_key = *key;
   }
   if (args.Has("md5-key")) options.md5_key = args.Get("md5-key");
+  options.check_order = !args.Has("no-order-check");
   options.tls = args.Has("tls");
   options.tls_ca = args.Get("tls-ca");
   options.tls_insecure = args.Has("tls-insecure");
@@ -112,6 +113,8 @@ void AddOptions(Args* args) {
                   "the same, read from a file (keeps it off the command line)");
   args->AddOption("tls-ca", "FILE", "with --tls: trust this CA (default: the system's)");
   args->AddSwitch("tls-insecure", "with --tls: do not check the cache's certificate");
+  args->AddSwitch("no-order-check",
+                  "accept version 2 payload in any order (caches older than 8210bis section 11.2)");
 }
 
 int Main(int argc, char** argv) {

@@ -63,7 +63,8 @@ grep -q '"prefix": "172.20.3.0/24"' "$WORK/rpki.json" || fail "/rpki.json lacks 
 if command -v stayrtr >/dev/null; then
   sport=$(free_port)
   start stayrtr stayrtr -cache "$url/rpki.json" -bind "127.0.0.1:$sport" -metrics.addr ""
-  wait_for 30 "$TOOLS/rtr-dump" --connect "127.0.0.1:$sport" --compare "127.0.0.1:$port" \
+  # (StayRTR 0.5 predates the 8210bis section 11.2 order rtr-dump checks.)
+  wait_for 30 "$TOOLS/rtr-dump" --no-order-check --connect "127.0.0.1:$sport" --compare "127.0.0.1:$port" \
     || { tail -5 "$WORK/stayrtr.log"; fail "StayRTR chained from /rpki.json differs from rtr42d"; }
   echo "StayRTR chained from /rpki.json serves the same set"
 fi
