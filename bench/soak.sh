@@ -34,6 +34,8 @@ git -C "$WORK/registry" branch -f served "${commits[0]}"
 port=$((20000 + RANDOM % 12000))  # below the ephemeral range its own clients use
 "$BUILD_DIR/tools/rtr42d" --registry "$WORK/registry" --registry-ref served \
   --listen "127.0.0.1:$port" --max-connections $((SESSIONS * 2)) --log-level warning \
+  --notify-interval 1 \
+  `# one Serial Notify a second per session, not a minute: the most churn` \
   2> "$WORK/rtr42d.log" &
 daemon=$!
 pids+=("$daemon")

@@ -54,6 +54,13 @@ void BindDaemonOptions(Args* args, DaemonConfig* c) {
       absl::StrCat("keep the RTR session, serial, history and set in DIR/", rtr::kStateFileName,
                    ", so a restart answers Serial Queries with diffs"),
       &c->state_dir);
+  args->BindString("stop-notice", "auto|restart|shutdown",
+                   "what RTR version 2 routers are told on SIGTERM: Cache Restart (keep the "
+                   "data) or Cache Shutdown (flush it); auto: restart with --state-dir",
+                   &c->stop_notice);
+  args->BindInt("notify-interval", "SECONDS",
+                "at most one Serial Notify per session this often (RFC 8210 8.2 wants 60)",
+                &c->notify_interval, 1, 3600);
   args->BindString("log-level", "LEVEL", "debug, info, warning or error", &c->log_level);
 }
 
@@ -91,7 +98,20 @@ absl::StatusOr<rtr::ServerOptions> ServerOptionsFrom(const DaemonConfig& c) {
   options.max_queued_bytes = static_cast<size_t>(c.max_queued_bytes);
   options.max_connections = static_cast<size_t>(c.max_connections);
   options.max_version = static_cast<uint8_t>(c.max_version);
+  options.notify_interval = absl::Seconds(c.notify_interval);
+  if (absl::StatusOr<rtr::ErrorCode> notice = StopNoticeFrom(c); !notice.ok()) {
+    return notice.status();
+  }
   return options;
+}
+
+absl::StatusOr<rtr::ErrorCode> StopNoticeFrom(const DaemonConfig& c) {
+  if (c.stop_notice == "restart") return rtr::ErrorCode::kCacheRestart;
+  if (c.stop_notice == "shutdown") return rtr::ErrorCode::kCacheShutdown;
+  if (c.stop_notice == "auto") {
+    return c.state_dir.empty() ? rtr::ErrorCode::kCacheShutdown : rtr::ErrorCode::kCacheRestart;
+  }
+  return absl::InvalidArgumentError("--stop-notice must be auto, restart or shutdown");
 }
 
 SourceLoopOptions SourceLoopOptionsFrom(const DaemonConfig& c) {

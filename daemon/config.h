@@ -52,6 +52,14 @@ struct DaemonConfig {
   int64_t history = rtr::HistoryOptions{}.min_serials;
   std::string state_dir;
 
+  // What version 2 sessions are told on SIGTERM: "restart" (Cache Restart:
+  // keep the data, the cache is back soon), "shutdown" (Cache Shutdown:
+  // flush it) or "auto": restart when --state-dir keeps the session.
+  std::string stop_notice = "auto";
+  // At most one Serial Notify per session this often (RFC 8210 section 8.2
+  // requires 60; less only for tests).
+  int64_t notify_interval = absl::ToInt64Seconds(rtr::ServerOptions{}.notify_interval);
+
   // Operations.
   std::string http;
   int64_t stale_after = absl::ToInt64Seconds(EndpointOptions{}.stale_after);
@@ -67,6 +75,8 @@ absl::StatusOr<rtr::ServerOptions> ServerOptionsFrom(const DaemonConfig& config)
 SourceLoopOptions SourceLoopOptionsFrom(const DaemonConfig& config);
 rtr::HistoryOptions HistoryOptionsFrom(const DaemonConfig& config);
 EndpointOptions EndpointOptionsFrom(const DaemonConfig& config);
+// The Error Report for version 2 sessions on SIGTERM.
+absl::StatusOr<rtr::ErrorCode> StopNoticeFrom(const DaemonConfig& config);
 
 }  // namespace rtr42::daemon
 

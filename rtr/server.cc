@@ -189,7 +189,7 @@ void Server::Accept(size_t index) {
       });
 }
 
-void Server::Stop() {
+void Server::Stop(std::optional<ErrorCode> farewell, std::string text) {
   std::map<uint64_t, std::shared_ptr<Session>> sessions;
   {
     std::lock_guard lock(mutex_);
@@ -201,7 +201,13 @@ void Server::Stop() {
     boost::system::error_code ec;
     listener.acceptor->close(ec);
   }
-  for (auto& [id, session] : sessions) session->Close("server shutting down");
+  for (auto& [id, session] : sessions) {
+    if (farewell) {
+      session->Farewell(*farewell, text);
+    } else {
+      session->Close("server shutting down");
+    }
+  }
 }
 
 void Server::Remove(uint64_t id) {

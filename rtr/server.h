@@ -59,6 +59,9 @@ struct ServerOptions {
   uint8_t max_version = kMaxVersion;  // the highest RTR version offered
   Timers timers;
   absl::Duration write_stall_timeout = absl::Seconds(60);
+  // At most one Serial Notify per session this often (RFC 8210 section 8.2:
+  // a minute; shorter only in tests).
+  absl::Duration notify_interval = absl::Minutes(1);
   size_t max_queued_bytes = 256 << 20;
   size_t max_input_bytes = 64 << 10;
   absl::Duration first_query_timeout = absl::Seconds(60);
@@ -103,8 +106,11 @@ class Server {
 
   // Binds and starts accepting on every listen address.
   absl::Status Start();
-  // Stops accepting and closes every session.
-  void Stop();
+  // Stops accepting and closes every session. With `farewell`, version 2
+  // sessions are first sent that Error Report (Cache Restart or Cache
+  // Shutdown, draft-ietf-sidrops-8210bis-27 sections 8.5 and 8.6) with
+  // `text`; session_count() reaches 0 when they are written.
+  void Stop(std::optional<ErrorCode> farewell = std::nullopt, std::string text = "");
 
   // Makes `update` current and notifies every session (null: nothing to do).
   // Thread-safe.

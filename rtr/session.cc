@@ -16,6 +16,13 @@ std::string EndpointString(const tcp::endpoint& e) {
                              : absl::StrCat(e.address().to_string(), ":", e.port());
 }
 
+template <typename Socket>
+std::string PeerName(Socket& socket) {
+  boost::system::error_code ec;
+  tcp::endpoint remote = socket.remote_endpoint(ec);
+  return ec ? "unknown peer" : EndpointString(remote);
+}
+
 }  // namespace
 
 template <typename Stream>
@@ -25,11 +32,13 @@ StreamSession<Stream>::StreamSession(Stream stream, Server& server, uint64_t id)
       id_(id),
       stall_timer_(stream_.get_executor()),
       idle_timer_(stream_.get_executor()),
-      logic_(server.options().max_version) {
-  boost::system::error_code ec;
-  tcp::endpoint remote = Socket().remote_endpoint(ec);
-  peer_ = ec ? "unknown peer" : EndpointString(remote);
+      notify_timer_(stream_.get_executor()),
+      pacer_(
+          std::chrono::milliseconds(absl::ToInt64Milliseconds(server.options().notify_interval))),
+      logic_(server.options().max_version, PeerName(Socket())) {
+  peer_ = PeerName(Socket());
   if (std::is_same_v<Stream, TlsStream>) peer_ += " (TLS)";
+  boost::system::error_code ec;
   Socket().set_option(tcp::no_delay(true), ec);
   SetKeepalive();
 }
@@ -82,30 +91,51 @@ void StreamSession<Stream>::Close(std::string reason) {
 }
 
 template <typename Stream>
+void StreamSession<Stream>::Farewell(ErrorCode code, std::string text) {
+  asio::post(stream_.get_executor(),
+             [self = shared_from_this(), code, text = std::move(text)]() mutable {
+               if (self->closed_) return;
+               std::optional<Buffer> report = self->logic_.Farewell(code, text);
+               if (!report) {
+                 self->Shutdown(text);
+                 return;
+               }
+               ++self->server_.mutable_stats().error_reports_sent;
+               ++self->server_.mutable_stats().error_reports_by_code[static_cast<size_t>(code)];
+               self->closing_ = true;
+               self->farewell_reason_ = absl::StrCat("sent ", ErrorCodeName(code), ": ", text);
+               self->Enqueue(Response{*report});
+             });
+}
+
+template <typename Stream>
 void StreamSession<Stream>::DoRead() {
   // A router pipelining queries waits while this much input is unread.
   if (reading_ || closed_ || logic_.buffered() >= server_.options().max_input_bytes) return;
   reading_ = true;
-  stream_.async_read_some(
-      asio::buffer(read_buffer_),
-      [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-        self->reading_ = false;
-        if (self->closed_) return;
-        if (ec) {
-          self->Shutdown(ec == asio::error::eof ? "closed by peer" : ec.message());
-          return;
-        }
-        self->last_heard_ = std::chrono::steady_clock::now();
-        if (!self->heard_from_peer_) {  // from now on the idle limit applies
-          self->heard_from_peer_ = true;
-          self->ArmIdleTimer();
-        }
-        if (!self->closing_) {
-          self->logic_.Receive(absl::string_view(self->read_buffer_.data(), n));
-          self->Pump();
-        }
-        self->DoRead();
-      });
+  stream_.async_read_some(asio::buffer(read_buffer_),
+                          [self = shared_from_this()](const boost::system::error_code& ec,
+                                                      size_t n) { self->OnRead(ec, n); });
+}
+
+template <typename Stream>
+void StreamSession<Stream>::OnRead(const boost::system::error_code& ec, size_t n) {
+  reading_ = false;
+  if (closed_) return;
+  if (ec) {
+    Shutdown(ec == asio::error::eof ? "closed by peer" : ec.message());
+    return;
+  }
+  last_heard_ = std::chrono::steady_clock::now();
+  if (!heard_from_peer_) {  // from now on the idle limit applies
+    heard_from_peer_ = true;
+    ArmIdleTimer();
+  }
+  if (!closing_) {
+    logic_.Receive(absl::string_view(read_buffer_.data(), n));
+    Pump();
+  }
+  DoRead();
 }
 
 template <typename Stream>
@@ -130,7 +160,8 @@ void StreamSession<Stream>::Pump() {
     }
     if (action.error_sent) {
       ++stats.error_reports_sent;
-      ++stats.error_reports_by_code[static_cast<size_t>(*action.error_sent) & 15];
+      ++stats.error_reports_by_code[static_cast<size_t>(*action.error_sent) %
+                                    stats.error_reports_by_code.size()];
     }
     stats.pdus_sent += action.pdus;
     if (!counted_version_ && logic_.version()) {
@@ -156,7 +187,7 @@ void StreamSession<Stream>::Pump() {
   }
   if (!writing_) {
     if (closing_) {
-      Shutdown("session ended after an error");
+      Shutdown(farewell_reason_.empty() ? "session ended after an error" : farewell_reason_);
     } else {
       MaybeNotify();
     }
@@ -167,11 +198,33 @@ template <typename Stream>
 void StreamSession<Stream>::MaybeNotify() {
   if (closed_ || closing_ || writing_ || !current_) return;
   if (!logic_.WantsNotify(*current_)) return;
+  auto now = std::chrono::steady_clock::now();
+  auto allowed = pacer_.NextAllowed(now);
+  if (allowed > now) {
+    // Within a minute of the last notify: one notify, of whatever serial is
+    // newest then, when the minute ends.
+    if (!notify_timer_armed_) {
+      notify_timer_armed_ = true;
+      notify_timer_.expires_at(allowed);
+      notify_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        self->OnNotifyTimer(ec);
+      });
+    }
+    return;
+  }
+  pacer_.Sent(now);
   logic_.MarkNotified(current_->serial());
   ++server_.mutable_stats().notifies_sent;
   ++server_.mutable_stats().pdus_sent;
   notify_pending_serial_ = current_->serial();
   Enqueue(Response{current_->SerialNotify(*logic_.version())});
+}
+
+template <typename Stream>
+void StreamSession<Stream>::OnNotifyTimer(const boost::system::error_code& ec) {
+  notify_timer_armed_ = false;
+  if (ec || closed_) return;
+  MaybeNotify();  // while a response is written, its end calls this again
 }
 
 template <typename Stream>
@@ -197,12 +250,16 @@ template <typename Stream>
 void StreamSession<Stream>::ArmStallTimer() {
   stall_timer_.expires_after(
       std::chrono::milliseconds(absl::ToInt64Milliseconds(server_.options().write_stall_timeout)));
-  stall_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (ec || self->closed_ || !self->writing_) return;
-    self->CloseForLimit(CloseReason::kSlowReader,
-                        "slow reader: no write progress in " +
-                            absl::FormatDuration(self->server_.options().write_stall_timeout));
-  });
+  stall_timer_.async_wait(
+      [self = shared_from_this()](const boost::system::error_code& ec) { self->OnStallTimer(ec); });
+}
+
+template <typename Stream>
+void StreamSession<Stream>::OnStallTimer(const boost::system::error_code& ec) {
+  if (ec || closed_ || !writing_) return;
+  CloseForLimit(CloseReason::kSlowReader,
+                "slow reader: no write progress in " +
+                    absl::FormatDuration(server_.options().write_stall_timeout));
 }
 
 template <typename Stream>
@@ -220,25 +277,29 @@ void StreamSession<Stream>::ArmIdleTimer() {
                            writing_ ? std::chrono::steady_clock::now() + span : last_heard_);
   idle_timer_.expires_at(deadline);
   idle_timer_.async_wait([self = shared_from_this(), limit](const boost::system::error_code& ec) {
-    if (ec || self->closed_) return;
-    auto now = std::chrono::steady_clock::now();
-    bool heard_since =
-        now < self->last_heard_ + std::chrono::milliseconds(absl::ToInt64Milliseconds(limit));
-    // Input since, or an answer being written (the write-stall limit watches
-    // that): not idle.
-    if (heard_since || self->writing_) {
-      self->ArmIdleTimer();
-      return;
-    }
-    if (self->heard_from_peer_) {
-      self->CloseForLimit(CloseReason::kIdle,
-                          absl::StrCat("idle: no PDU for ", absl::FormatDuration(limit)));
-    } else {
-      self->CloseForLimit(
-          CloseReason::kNoQuery,
-          absl::StrCat("no PDU within ", absl::FormatDuration(limit), " of connecting"));
-    }
+    self->OnIdleTimer(ec, limit);
   });
+}
+
+template <typename Stream>
+void StreamSession<Stream>::OnIdleTimer(const boost::system::error_code& ec, absl::Duration limit) {
+  if (ec || closed_) return;
+  auto now = std::chrono::steady_clock::now();
+  bool heard_since =
+      now < last_heard_ + std::chrono::milliseconds(absl::ToInt64Milliseconds(limit));
+  // Input since, or an answer being written (the write-stall limit watches
+  // that): not idle.
+  if (heard_since || writing_) {
+    ArmIdleTimer();
+    return;
+  }
+  if (heard_from_peer_) {
+    CloseForLimit(CloseReason::kIdle,
+                  absl::StrCat("idle: no PDU for ", absl::FormatDuration(limit)));
+  } else {
+    CloseForLimit(CloseReason::kNoQuery,
+                  absl::StrCat("no PDU within ", absl::FormatDuration(limit), " of connecting"));
+  }
 }
 
 template <typename Stream>
@@ -262,29 +323,34 @@ void StreamSession<Stream>::DoWrite() {
   }
   stream_.async_write_some(
       buffers, [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-        if (self->closed_) return;
-        if (ec) {
-          self->Shutdown(ec.message());
-          return;
-        }
-        self->bytes_sent_ += n;
-        self->server_.mutable_stats().bytes_sent += n;
-        self->front_offset_ += n;
-        self->queued_bytes_ -= n;
-        if (self->front_offset_ >= ResponseSize(self->queue_.front())) {
-          self->queue_.pop_front();
-          self->front_offset_ = 0;
-        }
-        if (!self->queue_.empty()) {
-          self->ArmStallTimer();
-          self->DoWrite();
-          return;
-        }
-        self->writing_ = false;
-        self->stall_timer_.cancel();
-        self->RecordNotifyWritten();
-        self->Pump();
+        self->OnWrite(ec, n);
       });
+}
+
+template <typename Stream>
+void StreamSession<Stream>::OnWrite(const boost::system::error_code& ec, size_t n) {
+  if (closed_) return;
+  if (ec) {
+    Shutdown(ec.message());
+    return;
+  }
+  bytes_sent_ += n;
+  server_.mutable_stats().bytes_sent += n;
+  front_offset_ += n;
+  queued_bytes_ -= n;
+  if (front_offset_ >= ResponseSize(queue_.front())) {
+    queue_.pop_front();
+    front_offset_ = 0;
+  }
+  if (!queue_.empty()) {
+    ArmStallTimer();
+    DoWrite();
+    return;
+  }
+  writing_ = false;
+  stall_timer_.cancel();
+  RecordNotifyWritten();
+  Pump();
 }
 
 template <typename Stream>
@@ -308,6 +374,7 @@ void StreamSession<Stream>::Shutdown(const std::string& reason, bool limit) {
   boost::system::error_code ec;
   stall_timer_.cancel();
   idle_timer_.cancel();
+  notify_timer_.cancel();
   Socket().shutdown(tcp::socket::shutdown_both, ec);
   Socket().close(ec);
   std::string version = logic_.version() ? absl::StrCat("v", *logic_.version()) : "no version";

@@ -1,11 +1,13 @@
 // Session: one router's TCP connection, driving a SessionLogic.
 //
-// Every handler runs on the session's strand. Reading goes on while a
-// response is written (so a closed connection is seen at once), but the next
-// query is only handled when the previous response has been written, so the
-// write queue holds at most one response, an Error Report and a Serial
-// Notify. Serial Notify is sent only between responses and is coalesced:
-// several updates during one response give one notify of the newest serial.
+// Every handler runs on the session's strand and is a named member function
+// (OnRead, OnWrite, OnStallTimer, OnIdleTimer, OnNotifyTimer). Reading goes on
+// while a response is written (so a closed connection is seen at once), but
+// the next query is only handled when the previous response has been
+// written, so the write queue holds at most one response, an Error Report
+// and a Serial Notify. Serial Notify is sent only between responses, at most
+// once per NotifyPacer interval (one minute, RFC 8210 section 8.2), and
+// coalesced: the updates it waited for give one notify of the newest serial.
 #ifndef RTR42_RTR_SESSION_H_
 #define RTR42_RTR_SESSION_H_
 
@@ -15,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "rtr/notify_pacer.h"
 #include "rtr/server.h"
 #include "rtr/session_logic.h"
 
@@ -32,6 +35,10 @@ class Session {
   // Any thread.
   virtual void OnUpdate(std::shared_ptr<const EncodedUpdate> update) = 0;
   virtual void Close(std::string reason) = 0;
+  // Any thread: sends the version 2 session the Error Report `code` (Cache
+  // Restart or Cache Shutdown, 8210bis sections 8.5 and 8.6) once the
+  // current write is done, then closes; other versions just close.
+  virtual void Farewell(ErrorCode code, std::string text) = 0;
   virtual const std::string& peer() const = 0;
 };
 
@@ -44,6 +51,7 @@ class StreamSession : public Session, public std::enable_shared_from_this<Stream
   void Start() override;
   void OnUpdate(std::shared_ptr<const EncodedUpdate> update) override;
   void Close(std::string reason) override;
+  void Farewell(ErrorCode code, std::string text) override;
   const std::string& peer() const override { return peer_; }
 
  private:
@@ -51,16 +59,21 @@ class StreamSession : public Session, public std::enable_shared_from_this<Stream
   tcp::socket& Socket();
 
   void DoRead();
+  void OnRead(const boost::system::error_code& ec, size_t n);
   void Pump();
   void Enqueue(Response response);
   void DoWrite();
+  void OnWrite(const boost::system::error_code& ec, size_t n);
   void ArmStallTimer();
+  void OnStallTimer(const boost::system::error_code& ec);
   // Arms the idle timer: the first PDU must come within first_query_timeout
   // of connecting, each later one within idle_timeout of the one before.
   void ArmIdleTimer();
+  void OnIdleTimer(const boost::system::error_code& ec, absl::Duration limit);
   void CloseForLimit(CloseReason reason, const std::string& why);
   void SetKeepalive();
   void MaybeNotify();
+  void OnNotifyTimer(const boost::system::error_code& ec);
   // Closes the connection and logs one line (a warning when a limit closed it).
   void Shutdown(const std::string& reason, bool limit = false);
   void RecordNotifyWritten();
@@ -71,6 +84,10 @@ class StreamSession : public Session, public std::enable_shared_from_this<Stream
   std::string peer_;
   asio::steady_timer stall_timer_;
   asio::steady_timer idle_timer_;
+  asio::steady_timer notify_timer_;
+  bool notify_timer_armed_ = false;
+  NotifyPacer pacer_;
+  std::string farewell_reason_;                       // a Farewell() is being written; then close
   bool heard_from_peer_ = false;                      // any byte received
   std::chrono::steady_clock::time_point last_heard_;  // last byte received (or connected)
   SessionLogic logic_;

@@ -92,16 +92,22 @@ absl::StatusOr<std::unique_ptr<rtr::History>> OpenHistory(const daemon::DaemonCo
 }
 
 // SIGHUP confirms a held set (and re-reads SLURM, polls the source);
-// SIGINT and SIGTERM stop the server, the HTTP server and the io_context.
+// SIGINT and SIGTERM stop the server (version 2 sessions are sent
+// `stop_notice` first, and given up to kDrainTime to read it), the HTTP
+// server and the io_context.
 class SignalHandler {
  public:
+  static constexpr auto kDrainTime = std::chrono::seconds(3);
+
   SignalHandler(rtr::asio::io_context& io, daemon::SourceLoop* loop, rtr::Server* server,
-                http::HttpServer* http_server)
+                http::HttpServer* http_server, rtr::ErrorCode stop_notice)
       : signals_(io, SIGINT, SIGTERM, SIGHUP),
+        drain_timer_(io),
         io_(io),
         loop_(loop),
         server_(server),
-        http_(http_server) {
+        http_(http_server),
+        stop_notice_(stop_notice) {
     Wait();
   }
 
@@ -118,17 +124,33 @@ class SignalHandler {
       Wait();
       return;
     }
-    RTR42_LOG_INFO("%s: shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
-    server_->Stop();
+    RTR42_LOG_INFO("%s: shutting down; version 2 sessions are sent %s",
+                   signo == SIGINT ? "SIGINT" : "SIGTERM", rtr::ErrorCodeName(stop_notice_));
+    server_->Stop(stop_notice_, stop_notice_ == rtr::ErrorCode::kCacheRestart
+                                    ? "rtr42d is restarting"
+                                    : "rtr42d is shutting down");
     if (http_) http_->Stop();
-    io_.stop();
+    drain_deadline_ = std::chrono::steady_clock::now() + kDrainTime;
+    Drain();
+  }
+  // Stops the io_context once every session is gone, or at the deadline.
+  void Drain() {
+    if (server_->session_count() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+      io_.stop();
+      return;
+    }
+    drain_timer_.expires_after(std::chrono::milliseconds(20));
+    drain_timer_.async_wait([this](const boost::system::error_code&) { Drain(); });
   }
 
   rtr::asio::signal_set signals_;
+  rtr::asio::steady_timer drain_timer_;
+  std::chrono::steady_clock::time_point drain_deadline_;
   rtr::asio::io_context& io_;
   daemon::SourceLoop* const loop_;
   rtr::Server* const server_;
   http::HttpServer* const http_;
+  const rtr::ErrorCode stop_notice_;
 };
 
 void RunThreads(rtr::asio::io_context& io, int64_t threads) {
@@ -180,7 +202,7 @@ int Main(int argc, char** argv) {
     if (absl::Status s = http_server->Start(); !s.ok()) return Fail(s);
   }
   loop.Start();
-  SignalHandler signals(io, &loop, &server, http_server.get());
+  SignalHandler signals(io, &loop, &server, http_server.get(), *daemon::StopNoticeFrom(config));
   RunThreads(io, config.threads);
   loop.Stop();
   RTR42_LOG_INFO("rtr42d stopped");
