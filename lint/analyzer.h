@@ -1,6 +1,10 @@
 // Analyze(): finds BIRD filters that signal RPKI validation state in
 // transitive BGP attributes (draft-spaghetti-sidrops-avoid-rpki-state-in-bgp).
 //
+// The parts, each its own file: the state lattice (state_lattice.h), the value
+// domain (value.h), paths (path.h), the interpreter (interpreter.h), the rules
+// (rules.h), and this driver, which runs every entry point and reports.
+//
 // Every filter (named, inline, or `where`) is executed symbolically, path by
 // path, with functions inlined: constants are evaluated, route attributes are
 // unknown, and the result of roa_check()/aspa_check() is a symbolic state. A
@@ -21,6 +25,7 @@
 #include <vector>
 
 #include "lint/ast.h"
+#include "lint/rules.h"
 #include "lint/token.h"
 
 namespace rtr42::lint {
@@ -46,13 +51,6 @@ struct Analysis {
 // The findings' locations point at file names owned by `tokens`: keep it alive
 // as long as the Analysis is used.
 Analysis Analyze(const Config& config, const TokenStream& tokens);
-
-struct RuleInfo {
-  const char* id;
-  const char* summary;
-  const char* explanation;
-};
-const std::vector<RuleInfo>& Rules();
 
 }  // namespace rtr42::lint
 

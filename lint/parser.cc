@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "lint/source_error.h"
 
 namespace rtr42::lint {
 namespace {
@@ -56,8 +57,7 @@ class Parser {
   }
   void Fail(const std::string& message) { Fail(Peek().location, message); }
   void Fail(const Location& at, const std::string& message) {
-    if (error_.ok())
-      error_ = absl::InvalidArgumentError(absl::StrCat(at.ToString(), ": ", message));
+    if (error_.ok()) error_ = SourceErrorStatus(&at, message);
     pos_ = t_.size() - 1;  // stop
   }
   void Expect(const char* p) {

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "lint/analyzer.h"
+#include "lint/source_error.h"
 
 namespace rtr42::lint {
 
@@ -18,9 +19,10 @@ enum class ReportFormat { kText, kJson, kSarif, kGithub };
 
 absl::StatusOr<ReportFormat> ParseReportFormat(const std::string& name);
 
-// `errors` are parse errors ("file:line:col: message"), reported as errors.
+// `errors` are the configurations that could not be read or parsed,
+// reported as errors.
 std::string Render(ReportFormat format, const std::vector<Finding>& findings,
-                   const std::vector<std::string>& errors);
+                   const std::vector<SourceError>& errors);
 
 }  // namespace rtr42::lint
 

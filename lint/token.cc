@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/file_util.h"
+#include "lint/source_error.h"
 
 namespace rtr42::lint {
 
@@ -51,7 +52,7 @@ class Lexer {
 
  private:
   absl::Status Error(const Location* at, const std::string& message) {
-    return absl::InvalidArgumentError(at ? absl::StrCat(at->ToString(), ": ", message) : message);
+    return SourceErrorStatus(at, message);
   }
 
   void NoteSuppression(const std::string& file, int line, const std::string& comment) {

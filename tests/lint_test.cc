@@ -264,18 +264,33 @@ TEST(LintReportTest, JsonAndSarifAreWellFormed) {
   EXPECT_EQ(json["findings"][0]["rule"], "validation-state-community");
   EXPECT_EQ(json["findings"][0]["line"], 9);
   EXPECT_FALSE(json["findings"][0]["notes"].empty());
-  auto sarif =
-      nlohmann::json::parse(Render(ReportFormat::kSarif, r.analysis.findings, {"x.conf:3:4: bad"}));
+  auto sarif = nlohmann::json::parse(
+      Render(ReportFormat::kSarif, r.analysis.findings, {SourceError{"x.conf", 3, 4, "bad"}}));
   EXPECT_EQ(sarif["version"], "2.1.0");
   const auto& run = sarif["runs"][0];
   EXPECT_EQ(run["tool"]["driver"]["name"], "bird-rpki-lint");
   EXPECT_EQ(run["tool"]["driver"]["rules"].size(), Rules().size());
   EXPECT_EQ(run["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"], 9);
   EXPECT_EQ(run["results"][1]["level"], "error");
+  EXPECT_EQ(run["results"][1]["locations"][0]["physicalLocation"]["region"]["startColumn"], 4);
   std::string github = Render(ReportFormat::kGithub, r.analysis.findings, {});
   EXPECT_EQ(github.rfind("::warning file=", 0), 0u);
   EXPECT_NE(github.find(",line=9,col=5,title=validation-state-community::"), std::string::npos);
   EXPECT_EQ(std::count(github.begin(), github.end(), '\n'), 1);
+}
+
+TEST(LintReportTest, ParseErrorsKeepTheirPlaceAsAStruct) {
+  absl::StatusOr<TokenStream> tokens =
+      TokenizeText("odd:name.conf", "filter f {\n  if x = then reject;\n}\n");
+  ASSERT_TRUE(tokens.ok());
+  absl::StatusOr<Config> config = Parse(*tokens);
+  ASSERT_FALSE(config.ok());
+  SourceError e = SourceErrorOf(config.status());
+  EXPECT_EQ(e.file, "odd:name.conf");  // a ':' in the name does not confuse it
+  EXPECT_EQ(e.line, 2);
+  EXPECT_EQ(e.column, 10);
+  EXPECT_EQ(e.message, "unexpected 'then' in an expression");
+  EXPECT_EQ(e.ToString(), std::string(config.status().message()));
 }
 
 TEST(LintCommandTest, ExitStatusAndExplain) {

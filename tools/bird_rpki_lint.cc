@@ -48,17 +48,17 @@ int Main(int argc, char** argv) {
     return 2;
   }
   std::vector<Finding> findings;
-  std::vector<std::string> errors;
+  std::vector<SourceError> errors;
   std::vector<TokenStream> keep;  // findings point into these token streams' file names
   for (const std::string& file : args.positional()) {
     absl::StatusOr<TokenStream> tokens = Tokenize(file);
     if (!tokens.ok()) {
-      errors.emplace_back(tokens.status().message());
+      errors.push_back(SourceErrorOf(tokens.status()));
       continue;
     }
     absl::StatusOr<Config> config = Parse(*tokens);
     if (!config.ok()) {
-      errors.emplace_back(config.status().message());
+      errors.push_back(SourceErrorOf(config.status()));
       continue;
     }
     Analysis analysis = Analyze(*config, *tokens);

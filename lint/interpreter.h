@@ -1,0 +1,107 @@
+// Interpreter: runs one BIRD filter symbolically, path by path, with user
+// functions inlined (to kMaxCallDepth) and at most kMaxPaths paths (more
+// are merged, with a warning). Statements (interpreter_statements.cc) split
+// and end paths and record tag writes and removals; expressions
+// (interpreter_expressions.cc) evaluate to Values. `config` and `out` must
+// outlive it.
+#ifndef RTR42_LINT_INTERPRETER_H_
+#define RTR42_LINT_INTERPRETER_H_
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lint/analyzer.h"
+#include "lint/ast.h"
+#include "lint/path.h"
+#include "lint/value.h"
+
+namespace rtr42::lint {
+
+constexpr size_t kMaxPaths = 4096;
+constexpr int kMaxCallDepth = 16;
+
+class Interpreter {
+ public:
+  Interpreter(const Config& config, Analysis* out) : config_(config), out_(out) {}
+
+  // Runs one entry filter; returns its finished paths.
+  Paths Run(const Function& filter);
+
+  std::vector<Removal> removals;  // removals seen in the last Run()
+
+ private:
+  // --- statements
+  Paths Exec(const Block& block, Paths paths);
+
+  Paths Exec(const Stmt& s, Path p);
+
+  // Splits a path on a condition value.
+  std::vector<std::pair<Path, bool>> Branch(Path p, const Value& cond, const Location& at);
+
+  Paths ExecCase(const Stmt& s, Path p);
+
+  Paths ExecAssign(const Stmt& s, Path p);
+
+  static bool IsRouteAttribute(const std::string& name);
+
+  // bgp_community = <expr>: the parts of <expr> that add to the attribute are
+  // writes, delete/filter/-empty- are removals.
+  void RecordCommunityExpression(const std::string& attr, const Expr& e, const Value& whole,
+                                 const Location& site, Path* p);
+
+  Paths ExecExprStatement(const Stmt& s, Path p);
+
+  void Write(Path* p, const Location& site, const std::string& attr, const Value& v);
+
+  // A state under a path that pins it is a constant; tuples concretise their parts.
+  static Value Concretize(const Value& v, Mask states);
+
+  // --- expressions
+  using Results = std::vector<std::pair<Path, Value>>;
+
+  // Does `e` call a user function (which may split paths or end them)?
+  bool CallsFunction(const Expr& e);
+
+  // The value of `e` on `p` without copying the path; a user function call
+  // gives its first result.
+  Value EvalPure(const Expr& e, const Path& p);
+
+  static Value Unary(const std::string& op, const Value& v);
+
+  Value Method(const Expr& e, const Value& obj, const Path& p);
+
+  Results Eval(const Expr& e, Path p);
+
+  static Results One(Path p, Value v);
+
+  Value Lookup(const Expr& e, const Path& p);
+
+  Results EvalBinary(const Expr& e, Path p);
+
+  Value Combine(const std::string& op, const Value& l, const Value& r);
+
+  // l = r
+  Value Compare(const std::string&, const Value& l, const Value& r);
+
+  Value InSet(const Value& l, const Value& set);
+
+  static bool IsCheck(const std::string& name);
+  static Value CheckValue(const Expr& e);
+
+  Results EvalCall(const Expr& e, Path p);
+
+  Paths Merge(Paths paths);
+
+  const Config& config_;
+  Analysis* out_;
+  int call_depth_ = 0;
+  int define_depth_ = 0;
+  std::map<const Expr*, bool> calls_cache_;
+  bool limit_warned_ = false;
+};
+
+}  // namespace rtr42::lint
+
+#endif  // RTR42_LINT_INTERPRETER_H_
