@@ -29,23 +29,6 @@ constexpr char kNotificationName[] = "update-notification-file.jose";
 constexpr absl::Duration kDeltaLifetime = absl::Hours(24);
 constexpr absl::Duration kGrace = absl::Minutes(10);  // files outlive their last mention
 
-struct Published {
-  FileRef ref;
-  absl::Time created;
-};
-
-struct PublisherState {
-  std::string source;
-  std::string session_id;
-  uint64_t version = 0;
-  std::string commit;
-  Published snapshot;
-  std::vector<Published> deltas;
-  bool changed_since_snapshot = false;
-  std::map<std::string, ObjectKey> keys;                    // path -> key published
-  std::vector<std::pair<std::string, absl::Time>> retired;  // path, when unnamed
-};
-
 std::string RandomHex(size_t bytes) {
   std::string raw(bytes, '\0');
   RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
@@ -81,7 +64,8 @@ absl::StatusOr<std::optional<PublisherState>> LoadState(const std::string& path)
     s.snapshot = RefFrom(j.at("snapshot"));
     for (const json& d : j.at("deltas")) s.deltas.push_back(RefFrom(d));
     s.changed_since_snapshot = j.at("changed_since_snapshot");
-    for (const auto& [object_path, k] : j.at("keys").items()) s.keys[object_path] = ObjectKey{k.at(0), k.at(1)};
+    for (const auto& [object_path, k] : j.at("keys").items())
+      s.keys[object_path] = ObjectKey{k.at(0), k.at(1)};
     for (const json& r : j.at("retired"))
       s.retired.emplace_back(r.at(0).get<std::string>(),
                              absl::FromUnixSeconds(r.at(1).get<int64_t>()));
@@ -173,181 +157,225 @@ std::string RewriteSource(const std::string& text, const std::string& from, cons
 
 }  // namespace
 
-absl::StatusOr<PublishResult> PublishNrtm4(const PublishOptions& o) {
-  const absl::Time now = o.now == absl::InfinitePast() ? absl::Now() : o.now;
-  if (!nrtm4::IsRpslName(o.source)) {
-    return absl::InvalidArgumentError(absl::StrCat("--source '", o.source, "' is not an IRR name"));
+absl::StatusOr<PublishResult> PublishNrtm4(const PublishOptions& options) {
+  absl::StatusOr<std::unique_ptr<Publisher>> publisher = Publisher::Open(options);
+  if (!publisher.ok()) return publisher.status();
+  return (*publisher)->Run();
+}
+
+absl::StatusOr<std::unique_ptr<Publisher>> Publisher::Open(PublishOptions options) {
+  std::unique_ptr<Publisher> p(new Publisher(std::move(options)));
+  if (absl::Status s = p->CheckOptionsAndKeys(); !s.ok()) return s;
+  if (absl::Status s = p->OpenRegistry(); !s.ok()) return s;
+  return p;
+}
+
+Publisher::Publisher(PublishOptions options)
+    : o_(std::move(options)), now_(o_.now == absl::InfinitePast() ? absl::Now() : o_.now) {}
+
+Publisher::~Publisher() = default;
+
+absl::Status Publisher::CheckOptionsAndKeys() {
+  if (!nrtm4::IsRpslName(o_.source)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--source '", o_.source, "' is not an IRR name"));
   }
-  if (o.snapshot_interval < absl::Hours(1) || o.snapshot_interval > absl::Hours(24)) {
+  if (o_.snapshot_interval < absl::Hours(1) || o_.snapshot_interval > absl::Hours(24)) {
     return absl::InvalidArgumentError("the snapshot interval must be between one hour and one day");
   }
-  absl::StatusOr<std::string> private_key = ReadFile(o.private_key_file);
+  absl::StatusOr<std::string> private_key = ReadFile(o_.private_key_file);
   if (!private_key.ok()) return private_key.status();
   if (!nrtm4::PublicKeyOf(*private_key).ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(o.private_key_file, " is not a PEM P-256 private key"));
+        absl::StrCat(o_.private_key_file, " is not a PEM P-256 private key"));
   }
-  std::optional<std::string> next_key;
-  if (!o.next_public_key_file.empty()) {
-    absl::StatusOr<std::string> text = ReadFile(o.next_public_key_file);
+  private_key_ = std::move(*private_key);
+  if (!o_.next_public_key_file.empty()) {
+    absl::StatusOr<std::string> text = ReadFile(o_.next_public_key_file);
     if (!text.ok()) return text.status();
     absl::StatusOr<std::string> key = nrtm4::NormalizePublicKey(*text);
-    if (!key.ok())
+    if (!key.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(o.next_public_key_file, ": ", key.status().message()));
-    next_key = *key;
+          absl::StrCat(o_.next_public_key_file, ": ", key.status().message()));
+    }
+    next_key_ = *key;
   }
-  if (::mkdir(o.feed_dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return absl::PermissionDeniedError(absl::StrCat(o.feed_dir, ": cannot create"));
+  if (::mkdir(o_.feed_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return absl::PermissionDeniedError(absl::StrCat(o_.feed_dir, ": cannot create"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Publisher::OpenRegistry() {
   sources::GitSourceOptions go;
-  go.location = o.registry;
-  go.ref = o.ref;
+  go.location = o_.registry;
+  go.ref = o_.ref;
   absl::StatusOr<std::unique_ptr<sources::GitSource>> git = sources::GitSource::Open(go);
   if (!git.ok()) return git.status();
-  absl::StatusOr<std::string> commit = (*git)->ResolveCommit(o.ref);
+  git_ = std::move(*git);
+  absl::StatusOr<std::string> commit = git_->ResolveCommit(o_.ref);
   if (!commit.ok()) return commit.status();
+  commit_ = *commit;
+  return absl::OkStatus();
+}
 
-  const std::string state_path = absl::StrCat(o.feed_dir, "/", kStateName);
-  absl::StatusOr<std::optional<PublisherState>> loaded = LoadState(state_path);
+absl::StatusOr<PublishResult> Publisher::Run() {
+  if (absl::Status s = LoadOrStartSession(); !s.ok()) return s;
+  if (result_.new_session) {
+    state_.version = 1;
+    state_.commit = commit_;
+    if (absl::Status s = WriteSnapshot(commit_); !s.ok()) return s;
+  } else if (commit_ != state_.commit) {
+    if (absl::Status s = WriteDelta(); !s.ok()) return s;
+  }
+  if (!result_.new_session && state_.changed_since_snapshot &&
+      (o_.force_snapshot || now_ - state_.snapshot.created >= o_.snapshot_interval)) {
+    if (absl::Status s = WriteSnapshot(state_.commit); !s.ok()) return s;
+  }
+  Expire();
+  if (absl::Status s = SignAndSave(); !s.ok()) return s;
+  result_.session_id = state_.session_id;
+  result_.version = state_.version;
+  return result_;
+}
+
+absl::Status Publisher::LoadOrStartSession() {
+  absl::StatusOr<std::optional<PublisherState>> loaded = LoadState(StatePath());
   if (!loaded.ok()) return loaded.status();
-  PublishResult result;
-  PublisherState s;
-  if (loaded->has_value() && !o.new_session && (*loaded)->source == o.source) {
-    s = std::move(**loaded);
+  if (loaded->has_value() && !o_.new_session && (*loaded)->source == o_.source) {
+    state_ = std::move(**loaded);
   } else {
     if (loaded->has_value()) {
       // The old session's files stop being named now.
-      s.retired = (*loaded)->retired;
-      s.retired.emplace_back((*loaded)->snapshot.ref.url, now);
-      for (const Published& d : (*loaded)->deltas) s.retired.emplace_back(d.ref.url, now);
+      state_.retired = (*loaded)->retired;
+      state_.retired.emplace_back((*loaded)->snapshot.ref.url, now_);
+      for (const Published& d : (*loaded)->deltas) state_.retired.emplace_back(d.ref.url, now_);
     }
-    s.source = o.source;
-    s.session_id = nrtm4::NewUuidV4();
-    result.new_session = true;
+    state_.source = o_.source;
+    state_.session_id = nrtm4::NewUuidV4();
+    result_.new_session = true;
   }
-  nrtm4::Notification n;
-  n.source = s.source;
-  n.session_id = s.session_id;
-  FileMaker maker(o.feed_dir, n);
+  notification_.source = state_.source;
+  notification_.session_id = state_.session_id;
+  return absl::OkStatus();
+}
 
-  // An object's key, or nullopt (logged) when it has none; `text` is
-  // rewritten when the object is of another source.
-  auto keyed = [&](const std::string& path, std::string* text) -> std::optional<ObjectKey> {
-    absl::StatusOr<ObjectKey> key = nrtm4::KeyOf(*text);
-    if (!key.ok()) {
-      ++result.skipped;
-      RTR42_LOG_WARNING("nrtm4-publish: %s: not published: %s", path, key.status().message());
-      return std::nullopt;
-    }
-    std::string source = nrtm4::SourceOf(*text);
-    if (!source.empty() && !absl::EqualsIgnoreCase(source, s.source)) {
-      ++result.rewritten;
-      *text = RewriteSource(*text, source, s.source);
-    }
-    return *key;
-  };
-
-  auto write_snapshot = [&](const std::string& at) -> absl::Status {
-    absl::StatusOr<sources::RegistryDelta> all = (*git)->DeltaBetween("", at, /*every_class=*/true);
-    if (!all.ok()) return all.status();
-    std::vector<json> records;
-    std::map<std::string, ObjectKey> keys;
-    for (sources::FileChange& c : all->changes) {
-      if (!c.content || c.path == roa::kFilterPath || c.path == roa::kFilter6Path) continue;
-      std::optional<ObjectKey> key = keyed(c.path, &*c.content);
-      if (!key) continue;
-      keys[c.path] = *key;
-      records.push_back(json{{"object", std::move(*c.content)}});
-    }
-    absl::StatusOr<FileRef> ref = maker.Write("snapshot", s.version, records);
-    if (!ref.ok()) return ref.status();
-    if (!s.snapshot.ref.url.empty() && s.snapshot.ref.url != ref->url)
-      s.retired.emplace_back(s.snapshot.ref.url, now);
-    s.snapshot = Published{*ref, now};
-    s.keys = std::move(keys);
-    s.changed_since_snapshot = false;
-    result.wrote_snapshot = true;
-    result.objects = records.size();
-    return absl::OkStatus();
-  };
-
-  if (result.new_session) {
-    s.version = 1;
-    s.commit = *commit;
-    if (absl::Status st = write_snapshot(*commit); !st.ok()) return st;
-  } else if (*commit != s.commit) {
-    absl::StatusOr<std::vector<std::string>> chain = (*git)->FirstParentChain(s.commit, *commit);
-    if (!chain.ok()) return chain.status();
-    std::vector<json> records;
-    std::string prev = s.commit;
-    for (const std::string& c : *chain) {
-      absl::StatusOr<sources::RegistryDelta> d =
-          (*git)->DeltaBetween(prev, c, /*every_class=*/true);
-      if (!d.ok()) return d.status();
-      for (sources::FileChange& ch : d->changes) {
-        if (ch.path == roa::kFilterPath || ch.path == roa::kFilter6Path) continue;
-        auto old = s.keys.find(ch.path);
-        std::optional<ObjectKey> now_key = ch.content ? keyed(ch.path, &*ch.content) : std::nullopt;
-        if (old != s.keys.end() && (!now_key || !(*now_key == old->second))) {
-          records.push_back(json{{"action", "delete"},
-                                 {"object_class", old->second.object_class},
-                                 {"primary_key", old->second.primary_key}});
-          s.keys.erase(old);
-        }
-        if (now_key) {
-          records.push_back(json{{"action", "add_modify"}, {"object", *ch.content}});
-          s.keys[ch.path] = *now_key;
-        }
-      }
-      prev = c;
-    }
-    s.commit = *commit;
-    if (!records.empty()) {
-      absl::StatusOr<FileRef> ref = maker.Write("delta", s.version + 1, records);
-      if (!ref.ok()) return ref.status();
-      ++s.version;
-      s.deltas.push_back(Published{*ref, now});
-      s.changed_since_snapshot = true;
-      result.wrote_delta = true;
-      result.changes = records.size();
-    }
+std::optional<ObjectKey> Publisher::Keyed(const std::string& path, std::string* text) {
+  absl::StatusOr<ObjectKey> key = nrtm4::KeyOf(*text);
+  if (!key.ok()) {
+    ++result_.skipped;
+    RTR42_LOG_WARNING("nrtm4-publish: %s: not published: %s", path, key.status().message());
+    return std::nullopt;
   }
-  if (!result.new_session && s.changed_since_snapshot &&
-      (o.force_snapshot || now - s.snapshot.created >= o.snapshot_interval)) {
-    if (absl::Status st = write_snapshot(s.commit); !st.ok()) return st;
+  std::string source = nrtm4::SourceOf(*text);
+  if (!source.empty() && !absl::EqualsIgnoreCase(source, state_.source)) {
+    ++result_.rewritten;
+    *text = RewriteSource(*text, source, state_.source);
   }
+  return *key;
+}
+
+absl::Status Publisher::WriteSnapshot(const std::string& at) {
+  absl::StatusOr<sources::RegistryDelta> all = git_->DeltaBetween("", at, /*every_class=*/true);
+  if (!all.ok()) return all.status();
+  std::vector<json> records;
+  std::map<std::string, ObjectKey> keys;
+  for (sources::FileChange& c : all->changes) {
+    if (!c.content || c.path == roa::kFilterPath || c.path == roa::kFilter6Path) continue;
+    std::optional<ObjectKey> key = Keyed(c.path, &*c.content);
+    if (!key) continue;
+    keys[c.path] = *key;
+    records.push_back(json{{"object", std::move(*c.content)}});
+  }
+  FileMaker maker(o_.feed_dir, notification_);
+  absl::StatusOr<FileRef> ref = maker.Write("snapshot", state_.version, records);
+  if (!ref.ok()) return ref.status();
+  if (!state_.snapshot.ref.url.empty() && state_.snapshot.ref.url != ref->url) {
+    state_.retired.emplace_back(state_.snapshot.ref.url, now_);
+  }
+  state_.snapshot = Published{*ref, now_};
+  state_.keys = std::move(keys);
+  state_.changed_since_snapshot = false;
+  result_.wrote_snapshot = true;
+  result_.objects = records.size();
+  return absl::OkStatus();
+}
+
+absl::Status Publisher::WriteDelta() {
+  absl::StatusOr<std::vector<std::string>> chain = git_->FirstParentChain(state_.commit, commit_);
+  if (!chain.ok()) return chain.status();
+  std::vector<json> records;
+  std::string prev = state_.commit;
+  for (const std::string& c : *chain) {
+    absl::StatusOr<sources::RegistryDelta> d = git_->DeltaBetween(prev, c, /*every_class=*/true);
+    if (!d.ok()) return d.status();
+    for (sources::FileChange& ch : d->changes) AddChange(&ch, &records);
+    prev = c;
+  }
+  state_.commit = commit_;
+  if (records.empty()) return absl::OkStatus();
+  FileMaker maker(o_.feed_dir, notification_);
+  absl::StatusOr<FileRef> ref = maker.Write("delta", state_.version + 1, records);
+  if (!ref.ok()) return ref.status();
+  ++state_.version;
+  state_.deltas.push_back(Published{*ref, now_});
+  state_.changed_since_snapshot = true;
+  result_.wrote_delta = true;
+  result_.changes = records.size();
+  return absl::OkStatus();
+}
+
+void Publisher::AddChange(sources::FileChange* change, std::vector<json>* records) {
+  if (change->path == roa::kFilterPath || change->path == roa::kFilter6Path) return;
+  auto old = state_.keys.find(change->path);
+  std::optional<ObjectKey> now_key =
+      change->content ? Keyed(change->path, &*change->content) : std::nullopt;
+  // A changed key is a delete of the old key, then an add.
+  if (old != state_.keys.end() && (!now_key || !(*now_key == old->second))) {
+    records->push_back(json{{"action", "delete"},
+                            {"object_class", old->second.object_class},
+                            {"primary_key", old->second.primary_key}});
+    state_.keys.erase(old);
+  }
+  if (now_key) {
+    records->push_back(json{{"action", "add_modify"}, {"object", *change->content}});
+    state_.keys[change->path] = *now_key;
+  }
+}
+
+void Publisher::Expire() {
   // Deltas older than a day leave the notification (section 3.3.1).
-  while (!s.deltas.empty() && now - s.deltas.front().created > kDeltaLifetime) {
-    s.retired.emplace_back(s.deltas.front().ref.url, now);
-    s.deltas.erase(s.deltas.begin());
-    ++result.deltas_dropped;
+  while (!state_.deltas.empty() && now_ - state_.deltas.front().created > kDeltaLifetime) {
+    state_.retired.emplace_back(state_.deltas.front().ref.url, now_);
+    state_.deltas.erase(state_.deltas.begin());
+    ++result_.deltas_dropped;
   }
   // Files unnamed for longer than the grace period go.
-  for (auto it = s.retired.begin(); it != s.retired.end();) {
-    if (now - it->second >= kGrace) {
-      ::unlink(absl::StrCat(o.feed_dir, "/", it->first).c_str());
-      it = s.retired.erase(it);
+  for (auto it = state_.retired.begin(); it != state_.retired.end();) {
+    if (now_ - it->second >= kGrace) {
+      ::unlink(absl::StrCat(o_.feed_dir, "/", it->first).c_str());
+      it = state_.retired.erase(it);
     } else {
       ++it;
     }
   }
+}
 
-  n.timestamp = now;
-  n.version = s.version;
-  n.next_signing_key = next_key;
-  n.snapshot = s.snapshot.ref;
-  for (const Published& d : s.deltas) n.deltas.push_back(d.ref);
-  absl::StatusOr<std::string> jws = nrtm4::JwsSign(nrtm4::FormatNotification(n), *private_key);
+absl::Status Publisher::SignAndSave() {
+  notification_.timestamp = now_;
+  notification_.version = state_.version;
+  notification_.next_signing_key = next_key_;
+  notification_.snapshot = state_.snapshot.ref;
+  notification_.deltas.clear();
+  for (const Published& d : state_.deltas) notification_.deltas.push_back(d.ref);
+  absl::StatusOr<std::string> jws =
+      nrtm4::JwsSign(nrtm4::FormatNotification(notification_), private_key_);
   if (!jws.ok()) return jws.status();
   // State first: a crash between the two leaves files the state knows about.
-  if (absl::Status st = SaveState(state_path, s); !st.ok()) return st;
-  if (absl::Status st = WriteFileAtomically(absl::StrCat(o.feed_dir, "/", kNotificationName), *jws);
-      !st.ok())
-    return st;
-  result.session_id = s.session_id;
-  result.version = s.version;
-  return result;
+  if (absl::Status s = SaveState(StatePath(), state_); !s.ok()) return s;
+  return WriteFileAtomically(absl::StrCat(o_.feed_dir, "/", kNotificationName), *jws);
 }
+
+std::string Publisher::StatePath() const { return absl::StrCat(o_.feed_dir, "/", kStateName); }
 
 }  // namespace rtr42::nrtm4

@@ -1,4 +1,4 @@
-// Nrtm4Publisher: puts a git registry on NRTMv4 (draft-ietf-grow-nrtm-v4
+// Publisher: puts a git registry on NRTMv4 (draft-ietf-grow-nrtm-v4
 // section 3), as a directory any HTTPS server can serve.
 //
 // Each Run() looks at the followed ref. The first run makes a session (a
@@ -18,11 +18,18 @@
 #ifndef RTR42_NRTM4_PUBLISHER_H_
 #define RTR42_NRTM4_PUBLISHER_H_
 
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "nrtm4/files.h"
+#include "sources/git_source.h"
 
 namespace rtr42::nrtm4 {
 
@@ -52,6 +59,63 @@ struct PublishResult {
   size_t rewritten = 0;       // of another source: source: rewritten, remarks: added
 };
 
+// One file the feed names, and when it was written.
+struct Published {
+  FileRef ref;
+  absl::Time created;
+};
+
+// What the publisher remembers between runs.
+struct PublisherState {
+  std::string source;
+  std::string session_id;
+  uint64_t version = 0;
+  std::string commit;
+  Published snapshot;
+  std::vector<Published> deltas;
+  bool changed_since_snapshot = false;
+  std::map<std::string, ObjectKey> keys;                    // path -> key published
+  std::vector<std::pair<std::string, absl::Time>> retired;  // path, when unnamed
+};
+
+// One run of the publisher, as named steps: Open() checks the options and
+// keys and opens the registry; Run() loads the state (or starts a session),
+// writes the snapshot or the delta, a new snapshot when due, expires old
+// files, and signs the notification.
+class Publisher {
+ public:
+  static absl::StatusOr<std::unique_ptr<Publisher>> Open(PublishOptions options);
+  ~Publisher();
+  absl::StatusOr<PublishResult> Run();
+
+ private:
+  explicit Publisher(PublishOptions options);
+  absl::Status CheckOptionsAndKeys();
+  absl::Status OpenRegistry();
+  absl::Status LoadOrStartSession();
+  // An object's key, or nullopt (logged) when it has none; `text` is
+  // rewritten when the object is of another source.
+  std::optional<ObjectKey> Keyed(const std::string& path, std::string* text);
+  absl::Status WriteSnapshot(const std::string& commit);
+  // One delta with every object the commits since the last run changed.
+  absl::Status WriteDelta();
+  void AddChange(sources::FileChange* change, std::vector<nlohmann::json>* records);
+  void Expire();
+  absl::Status SignAndSave();
+  std::string StatePath() const;
+
+  const PublishOptions o_;
+  const absl::Time now_;
+  std::string private_key_;
+  std::optional<std::string> next_key_;
+  std::unique_ptr<sources::GitSource> git_;
+  std::string commit_;  // the ref's commit now
+  PublisherState state_;
+  Notification notification_;
+  PublishResult result_;
+};
+
+// Publisher::Open(options), then Run().
 absl::StatusOr<PublishResult> PublishNrtm4(const PublishOptions& options);
 
 }  // namespace rtr42::nrtm4
