@@ -27,7 +27,7 @@ start rtr42d "$TOOLS/rtr42d" --registry "$reg" --registry-ref master --listen "1
   --http "127.0.0.1:$hport" --slurm "$WORK/local.slurm" --stale-after 3 --max-withdraw-percent 100
 url="http://127.0.0.1:$hport"
 wait_for 20 curl -sf "$url/healthz" || { cat "$WORK/rtr42d.log"; fail "/healthz never became 200"; }
-metric() { curl -sf "$url/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+metric() { metric_at "$hport" "$1"; }
 metric_is() { [ "$(metric "$1")" = "$2" ]; }
 metric_ge() { local v; v=$(metric "$1"); [ -n "$v" ] && [ "${v%.*}" -ge "$2" ]; }
 

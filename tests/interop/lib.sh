@@ -30,6 +30,10 @@ free_port() {
   done
 }
 
+# metric_at PORT NAME: the value of one Prometheus sample on rtr42d's --http
+# port (NAME with its labels, as /metrics writes it), or nothing.
+metric_at() { curl -sf "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
+
 # wait_for SECONDS COMMAND...: retries COMMAND every 0.2 s until it succeeds.
 wait_for() {
   local deadline=$((SECONDS + $1)); shift

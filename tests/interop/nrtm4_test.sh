@@ -47,7 +47,7 @@ run_rtr42d() {
     --poll-interval 1 --listen "127.0.0.1:$rport" --http "127.0.0.1:$hport"
 }
 run_rtr42d 1
-metric() { curl -sf "http://127.0.0.1:$hport/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+metric() { metric_at "$hport" "$1"; }
 wait_for 30 curl -sf "http://127.0.0.1:$hport/healthz" || { cat "$WORK/rtr42d1.log"; fail "no set from the feed"; }
 served() {
   "$TOOLS/rtr-dump" --connect "127.0.0.1:$rport" --format csv --output "$WORK/got.csv" 2>/dev/null &&

@@ -32,7 +32,7 @@ stop_rtr42d() {
   wait "$daemon_pid" 2>/dev/null || true
 }
 
-metric() { curl -sf "http://127.0.0.1:$http/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+metric() { metric_at "$http" "$1"; }
 
 # --- 1. restart with the registry moved meanwhile ---------------------------
 run_rtr42d first
