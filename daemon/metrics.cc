@@ -35,6 +35,9 @@ void SourceMetrics(const SourceStatus& st, PrometheusText* out) {
              st.last_compile_seconds);
   out->Gauge("rtr42_diagnostics", "Registry objects dropped or adjusted.",
              st.diagnostics ? st.diagnostics->size() : 0);
+  out->Gauge("rtr42_aspa_oversized",
+             "ASPA records dropped because no ASPA PDU (65,535 bytes) can hold their providers.",
+             st.oversized_aspas.size());
   out->Gauge("rtr42_slurm_up", "1 if the SLURM file (when configured) is loaded and valid.",
              st.slurm_ok);
   out->Counter("rtr42_slurm_failures_total", "SLURM file reads that were rejected.",

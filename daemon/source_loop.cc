@@ -1,5 +1,6 @@
 #include "daemon/source_loop.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/str_format.h"
@@ -174,6 +175,7 @@ bool SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::stri
     absl::MutexLock lock(&mutex_);
     if (slurm_) set = std::make_shared<const roa::VrpSet>(roa::ApplySlurm(*raw, *slurm_));
   }
+  NoteOversizedAspas(*raw, *set);
   // The diff from what is served: checked by the guard, then kept as the step.
   std::shared_ptr<const rtr::Update> update;
   if (std::shared_ptr<const rtr::Update> current = history_->current()) {
@@ -207,6 +209,25 @@ bool SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::stri
                      : std::string());
   server_->Publish(update);
   return true;
+}
+
+void SourceLoop::NoteOversizedAspas(const roa::VrpSet& raw, const roa::VrpSet& set) {
+  std::vector<uint32_t> dropped = raw.oversized_aspas();
+  dropped.insert(dropped.end(), set.oversized_aspas().begin(), set.oversized_aspas().end());
+  std::sort(dropped.begin(), dropped.end());
+  dropped.erase(std::unique(dropped.begin(), dropped.end()), dropped.end());
+  absl::MutexLock lock(&mutex_);
+  if (dropped == status_.oversized_aspas) return;
+  for (uint32_t customer : dropped) {
+    if (!std::binary_search(status_.oversized_aspas.begin(), status_.oversized_aspas.end(),
+                            customer)) {
+      RTR42_LOG_WARNING(
+          "ASPA record of AS%d dropped: more than %d providers cannot fit one ASPA PDU "
+          "(draft-ietf-sidrops-8210bis-27 section 5.1)",
+          customer, roa::kMaxAspaProviders);
+    }
+  }
+  status_.oversized_aspas = std::move(dropped);
 }
 
 void SourceLoop::SaveState(const rtr::Update& update) {

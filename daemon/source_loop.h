@@ -55,6 +55,8 @@ struct SourceStatus {
   size_t slurm_filters = 0;
   size_t slurm_assertions = 0;
   WithdrawGuard::State withdraw_guard;
+  // ASPA records dropped because no PDU can hold them (roa/vrp.h), by customer.
+  std::vector<uint32_t> oversized_aspas;
   // State file
   uint64_t state_saves = 0;
   uint64_t state_save_failures = 0;
@@ -95,6 +97,8 @@ class SourceLoop {
   bool Publish(std::shared_ptr<const roa::VrpSet> raw, const std::string& revision,
                const std::string& detail);
   void SaveState(const rtr::Update& update);
+  // Logs (once each) and counts the ASPA records VrpSet dropped for size.
+  void NoteOversizedAspas(const roa::VrpSet& raw, const roa::VrpSet& set);
 
   std::unique_ptr<sources::VrpSource> source_;
   rtr::History* const history_;
