@@ -119,7 +119,10 @@ class HttpsFetcher : public Fetcher {
         *body = std::move(parser.get().body());
       } else {
         http::response_parser<http::file_body> parser;
-        parser.body_limit(boost::none);
+        // A number, never boost::none: Boost 1.74 (Debian 12) then refuses
+        // every response that has a Content-Length (boostorg/beast#2070),
+        // which is every response nginx, Apache or a CDN sends.
+        parser.body_limit(options_.max_file_bytes);
         beast::error_code ec;
         parser.get().body().open(file.c_str(), beast::file_mode::write, ec);
         if (ec) return absl::PermissionDeniedError(absl::StrCat(file, ": ", ec.message()));

@@ -23,6 +23,9 @@ class Fetcher {
     std::string ca_file;
     absl::Duration timeout = absl::Seconds(60);
     uint64_t max_notification_bytes = 16 << 20;
+    // A snapshot or delta larger than this is refused (a full IRR's
+    // snapshot is a few hundred MB).
+    uint64_t max_file_bytes = uint64_t{16} << 30;
   };
   // `notification_url`: https://host[:port]/path, file:///path or a path.
   static absl::StatusOr<std::unique_ptr<Fetcher>> Create(const std::string& notification_url,

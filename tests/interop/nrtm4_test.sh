@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # NRTMv4 end to end: nrtm4-publish puts the shared registry bundle on a feed,
-# a real HTTPS server (openssl s_server, with a CA made here) serves it, and
+# Debian's nginx serves it over HTTPS as an operator would (with
+# Content-Length, keep-alive, a certificate made here), and
 # rtr42d mirrors it: from the snapshot, then through several deltas, always
 # serving exactly what roa-compile makes from git at the same commit. A
 # tampered notification is refused and the set stays; a restart resumes.
 source "$(dirname "$0")/lib.sh"
 need openssl openssl
 need curl curl
+need nginx nginx-light
 need_bundle
 
 git clone -q "$BUNDLE" "$WORK/reg"
@@ -32,12 +34,41 @@ publish() {
 }
 publish 40
 
-mkdir -p "$WORK/feed"
+mkdir -p "$WORK/feed" "$WORK/nginx"
 port=$(free_port)
-(cd "$WORK/feed" && exec openssl s_server -WWW -accept "127.0.0.1:$port" \
-  -cert "$WORK/tls.crt" -key "$WORK/tls.key" -quiet) > "$WORK/s_server.log" 2>&1 &
+# Run as root (CI), nginx's workers would drop to "nobody", who cannot read
+# $WORK (mode 0700): they keep root's user here.
+user_line=""
+[ "$(id -u)" -eq 0 ] && user_line="user root;"
+cat > "$WORK/nginx/nginx.conf" <<CONF
+$user_line
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 64; }
+http {
+  access_log $WORK/nginx/access.log;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  types { application/jose jose; application/gzip gz; }
+  server {
+    listen 127.0.0.1:$port ssl;
+    server_name localhost;
+    ssl_certificate $WORK/tls.crt;
+    ssl_certificate_key $WORK/tls.key;
+    root $WORK/feed;
+  }
+}
+CONF
+nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -g 'daemon off;' > "$WORK/nginx.log" 2>&1 &
 PIDS+=($!)
-wait_for 10 port_open "$port" || fail "openssl s_server did not start"
+wait_for 10 port_open "$port" || { cat "$WORK/nginx.log" "$WORK/nginx/error.log"; fail "nginx did not start"; }
+# The feed's files come with a Content-Length, as from any real web server.
+curl -sfI --cacert "$WORK/tls.crt" "https://localhost:$port/update-notification-file.jose" \
+  | grep -qi '^content-length:' || fail "nginx sent no Content-Length"
 
 rport=$(free_port); hport=$(free_port)
 run_rtr42d() {
@@ -56,6 +87,8 @@ served() {
 served
 same_lines "$WORK/want" "$WORK/got" "git and NRTMv4 snapshot (commit -40)" || fail "snapshot set"
 echo "snapshot: $(wc -l < "$WORK/got") VRPs, as git compiles them"
+grep -q 'GET /[^ ]*/nrtm-snapshot[^ ]* HTTP/1.1" 200' "$WORK/nginx/access.log" \
+  || fail "the snapshot did not come from nginx: $(cat "$WORK/nginx/access.log")"
 
 matches() { served && diff -q "$WORK/want" "$WORK/got" >/dev/null; }
 for n in 25 12 5 1; do
@@ -80,10 +113,12 @@ printf '%s' "$jws" > "$WORK/feed/update-notification-file.jose"
 
 # A restart resumes from the mirror state: no snapshot is fetched again.
 kill "${PIDS[-1]}" 2>/dev/null; wait "${PIDS[-1]}" 2>/dev/null || true
-: > "$WORK/s_server.log"
+: > "$WORK/nginx/access.log"
 run_rtr42d 2
 wait_for 30 curl -sf "http://127.0.0.1:$hport/healthz" || { cat "$WORK/rtr42d2.log"; fail "restart"; }
 grep -q 'resuming session' "$WORK/rtr42d2.log" || fail "did not resume: $(head -5 "$WORK/rtr42d2.log")"
 served
 same_lines "$WORK/want" "$WORK/got" "served set after a restart" || fail "set after restart"
-echo "PASS: NRTMv4 over HTTPS: snapshot, 4 deltas, bad signature refused, restart resumed"
+grep -q 'update-notification-file.jose' "$WORK/nginx/access.log" || fail "no request after the restart"
+! grep -q 'nrtm-snapshot' "$WORK/nginx/access.log" || fail "the restart fetched the snapshot again"
+echo "PASS: NRTMv4 over HTTPS from nginx: snapshot, 4 deltas, bad signature refused, restart resumed"
