@@ -27,8 +27,7 @@ const std::string& ScratchFile() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace rtr42::roa;
-  using namespace rtr42::roa::nrtm4;
+  using namespace rtr42::nrtm4;
   absl::string_view bytes(reinterpret_cast<const char*>(data), size);
   absl::StatusOr<Notification> n = ParseNotification(bytes);
   if (n.ok()) (void)ParseNotification(FormatNotification(*n));
