@@ -1,7 +1,9 @@
-# rtr42_embed_files(OUTPUT out.cc BASE dir FILES f1 f2 ...)
+# rtr42_embed_files(OUTPUT out.cc BASE dir SYMBOL name FILES f1 f2 ...)
 # Generates a C++ source that defines
-#   extern const rtr42::EmbeddedFile kEmbeddedFiles[]; extern const size_t kEmbeddedFileCount;
-# holding each file's path (relative to BASE) and bytes. Regenerated when a file changes.
+#   extern const rtr42::EmbeddedFile name[]; extern const size_t name_count;
+# holding each file's path (relative to BASE) and bytes (base/embedded.h).
+# Regenerated when a file changes. sources/ embeds the sample registry as
+# kSampleRegistry.
 function(rtr42_embed_files)
   cmake_parse_arguments(E "" "OUTPUT;BASE;SYMBOL" "FILES" ${ARGN})
   add_custom_command(

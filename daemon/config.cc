@@ -14,6 +14,10 @@ void BindDaemonOptions(Args* args, DaemonConfig* c) {
                  "RTR over TLS here (RFC 8210 9.2; port 324 by convention)", &c->tls_listen);
   args->BindString("tls-cert", "FILE", "PEM certificate chain for --tls-listen", &c->tls_cert);
   args->BindString("tls-key", "FILE", "PEM private key for --tls-listen", &c->tls_key);
+  args->BindString("tls-client-ca", "FILE",
+                   "require TLS clients to present a certificate from this CA whose iPAddress "
+                   "subjectAltName is their address (RFC 8210 9.2)",
+                   &c->tls_client_ca);
   args->BindList("md5-peer", "PREFIX=KEYFILE", "require this TCP-MD5 key from routers in PREFIX",
                  &c->md5_peers);
   args->BindString("json", "FILE", "serve a StayRTR/rpki-client VRP JSON file (reloaded on change)",
@@ -86,6 +90,7 @@ absl::StatusOr<rtr::ServerOptions> ServerOptionsFrom(const DaemonConfig& c) {
   }
   options.tls_cert = c.tls_cert;
   options.tls_key = c.tls_key;
+  options.tls_client_ca = c.tls_client_ca;
   for (const std::string& m : c.md5_peers) {
     absl::StatusOr<rtr::Md5Peer> peer = rtr::ParseMd5Peer(m);
     if (!peer.ok()) return peer.status();

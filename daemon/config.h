@@ -30,6 +30,7 @@ struct DaemonConfig {
   std::vector<std::string> listen;
   std::vector<std::string> tls_listen;
   std::string tls_cert, tls_key;
+  std::string tls_client_ca;           // client certificates required when set
   std::vector<std::string> md5_peers;  // PREFIX=KEYFILE
   int64_t max_version = rtr::ServerOptions{}.max_version;
   int64_t threads = 2;

@@ -17,22 +17,23 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
   void Read() {
     request_ = {};
     stream_.expires_after(std::chrono::seconds(30));
-    beast_http::async_read(stream_, buffer_, request_,
-                           [self = shared_from_this()](beast::error_code ec, size_t) {
-                             if (ec) return self->Close();
-                             self->Respond();
-                           });
+    beast_http::async_read(
+        stream_, buffer_, request_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
  private:
-  void Respond() {
+  void OnRead(beast::error_code ec) {
+    if (ec) return Close();
     response_ = std::make_shared<Response>(server_.Dispatch(request_));
     stream_.expires_after(std::chrono::seconds(30));
-    beast_http::async_write(stream_, *response_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              if (ec || self->response_->need_eof()) return self->Close();
-                              self->Read();
-                            });
+    beast_http::async_write(
+        stream_, *response_,
+        [self = shared_from_this()](beast::error_code ec2, size_t) { self->OnWrite(ec2); });
+  }
+  void OnWrite(beast::error_code ec) {
+    if (ec || response_->need_eof()) return Close();
+    Read();
   }
   void Close() {
     beast::error_code ec;
@@ -84,10 +85,14 @@ tcp::endpoint HttpServer::local_endpoint() const {
 
 void HttpServer::Accept() {
   acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Connection>(std::move(socket), *this)->Read();
-    Accept();
+    OnAccept(ec, std::move(socket));
   });
+}
+
+void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted) return;
+  if (!ec) std::make_shared<Connection>(std::move(socket), *this)->Read();
+  Accept();
 }
 
 Response HttpServer::Make(const Request& request, beast_http::status status,

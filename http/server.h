@@ -42,6 +42,7 @@ class HttpServer {
  private:
   class Connection;
   void Accept();
+  void OnAccept(boost::system::error_code ec, tcp::socket socket);
   Response Dispatch(const Request& request) const;
 
   asio::io_context& io_;

@@ -108,6 +108,14 @@ absl::Status RtrClient::Open() {
         return absl::InvalidArgumentError(
             absl::StrCat("TLS CA ", options_.tls_ca, ": ", ec.message()));
     }
+    if (!options_.tls_cert.empty()) {
+      tls_context_->use_certificate_chain_file(options_.tls_cert, ec);
+      if (!ec) tls_context_->use_private_key_file(options_.tls_key, asio::ssl::context::pem, ec);
+      if (ec) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("TLS client certificate ", options_.tls_cert, ": ", ec.message()));
+      }
+    }
     tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(*socket_, *tls_context_);
     SSL_set_tlsext_host_name(tls_->native_handle(), options_.host.c_str());
     if (!options_.tls_insecure)

@@ -48,6 +48,9 @@ class RtrClient {
     bool tls = false;
     std::string tls_ca;
     bool tls_insecure = false;
+    // A client certificate and key to present (PEM), for caches that ask.
+    std::string tls_cert;
+    std::string tls_key;
     // TCP-MD5 (RFC 2385) key for the connection, if any.
     std::string md5_key;
     // Check the section 11.2 order in version 2 sessions (caches written

@@ -1,5 +1,8 @@
 #include "rtr/server.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -76,6 +79,32 @@ absl::Status Server::Bind(const tcp::endpoint& endpoint, bool tls) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// RFC 8210 section 9.2: the client certificate's iPAddress subjectAltNames
+// must include the address of the connection. Empty if so, else why not.
+std::string CheckClientAddress(SSL* ssl, asio::ip::address address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (cert == nullptr) return "no client certificate";
+  int match;
+  if (address.is_v4()) {
+    auto bytes = address.to_v4().to_bytes();
+    match = X509_check_ip(cert, bytes.data(), bytes.size(), 0);
+  } else {
+    auto bytes = address.to_v6().to_bytes();
+    match = X509_check_ip(cert, bytes.data(), bytes.size(), 0);
+  }
+  X509_free(cert);
+  if (match == 1) return "";
+  return absl::StrCat("its certificate has no iPAddress subjectAltName ", address.to_string(),
+                      " (RFC 8210 section 9.2)");
+}
+
+}  // namespace
+
 absl::Status Server::Start() {
   if (!options_.tls_listen.empty()) {
     tls_context_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
@@ -87,6 +116,21 @@ absl::Status Server::Start() {
     if (ec)
       return absl::InvalidArgumentError(
           absl::StrCat("TLS certificate ", options_.tls_cert, ": ", ec.message()));
+    if (!options_.tls_client_ca.empty()) {
+      tls_context_->load_verify_file(options_.tls_client_ca, ec);
+      if (ec) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("TLS client CA ", options_.tls_client_ca, ": ", ec.message()));
+      }
+      tls_context_->set_verify_mode(asio::ssl::verify_peer |
+                                    asio::ssl::verify_fail_if_no_peer_cert);
+      RTR42_LOG_INFO("TLS clients must present a certificate from %s naming their address",
+                     options_.tls_client_ca);
+    } else {
+      RTR42_LOG_WARNING(
+          "TLS clients are not authenticated (no --tls-client-ca; RFC 8210 section 9.2 wants "
+          "client certificates)");
+    }
     tls_context_->use_private_key_file(options_.tls_key, asio::ssl::context::pem, ec);
     if (ec)
       return absl::InvalidArgumentError(
@@ -109,7 +153,7 @@ void Server::Admit(Stream stream) {
   size_t active = 0;
   bool first_refusal = false;
   {
-    std::lock_guard lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     if (stopped_) return;
     active = sessions_.size();
     if (active < options_.max_connections) {
@@ -155,44 +199,61 @@ void Server::Accept(size_t index) {
   listeners_[index].acceptor->async_accept(
       asio::make_strand(io_),
       [this, index](const boost::system::error_code& ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted) return;
-        if (ec) {
-          RTR42_LOG_WARNING("accept failed: %s", ec.message());
-        } else if (!listeners_[index].tls) {
-          Admit(std::move(socket));
-        } else {
-          // Handshake first (bounded in time), then a session like any other.
-          auto tls = std::make_shared<TlsStream>(std::move(socket), *tls_context_);
-          auto timer = std::make_shared<asio::steady_timer>(tls->get_executor());
-          timer->expires_after(std::chrono::seconds(30));
-          timer->async_wait([tls](const boost::system::error_code& e) {
-            if (!e) {
-              boost::system::error_code ignored;
-              tls->next_layer().close(ignored);
-            }
-          });
-          tls->async_handshake(asio::ssl::stream_base::server,
-                               [this, tls, timer](const boost::system::error_code& e) {
-                                 timer->cancel();
-                                 if (e) {
-                                   boost::system::error_code ignored;
-                                   tcp::endpoint peer = tls->next_layer().remote_endpoint(ignored);
-                                   RTR42_LOG_WARNING("TLS handshake with %s failed: %s",
-                                                     peer.address().to_string(), e.message());
-                                   tls->next_layer().close(ignored);
-                                   return;
-                                 }
-                                 Admit(std::move(*tls));
-                               });
-        }
-        Accept(index);
+        OnAccept(index, ec, std::move(socket));
       });
+}
+
+void Server::OnAccept(size_t index, const boost::system::error_code& ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted) return;
+  if (ec) {
+    RTR42_LOG_WARNING("accept failed: %s", ec.message());
+  } else if (!listeners_[index].tls) {
+    Admit(std::move(socket));
+  } else {
+    StartTls(std::move(socket));
+  }
+  Accept(index);
+}
+
+void Server::StartTls(tcp::socket socket) {
+  auto tls = std::make_shared<TlsStream>(std::move(socket), *tls_context_);
+  auto timer = std::make_shared<asio::steady_timer>(tls->get_executor());
+  timer->expires_after(std::chrono::seconds(30));
+  timer->async_wait([tls](const boost::system::error_code& e) {
+    if (!e) {
+      boost::system::error_code ignored;
+      tls->next_layer().close(ignored);
+    }
+  });
+  tls->async_handshake(asio::ssl::stream_base::server,
+                       [this, tls, timer](const boost::system::error_code& e) {
+                         timer->cancel();
+                         OnTlsHandshake(tls, e);
+                       });
+}
+
+void Server::OnTlsHandshake(const std::shared_ptr<TlsStream>& tls,
+                            const boost::system::error_code& ec) {
+  boost::system::error_code ignored;
+  tcp::endpoint peer = tls->next_layer().remote_endpoint(ignored);
+  std::string refused;
+  if (ec) {
+    refused = absl::StrCat("TLS handshake failed: ", ec.message());
+  } else if (!options_.tls_client_ca.empty()) {
+    refused = CheckClientAddress(tls->native_handle(), peer.address());
+  }
+  if (!refused.empty()) {
+    RTR42_LOG_WARNING("TLS client %s refused: %s", peer.address().to_string(), refused);
+    tls->next_layer().close(ignored);
+    return;
+  }
+  Admit(std::move(*tls));
 }
 
 void Server::Stop(std::optional<ErrorCode> farewell, std::string text) {
   std::map<uint64_t, std::shared_ptr<Session>> sessions;
   {
-    std::lock_guard lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     if (stopped_) return;
     stopped_ = true;
     sessions = sessions_;
@@ -211,7 +272,7 @@ void Server::Stop(std::optional<ErrorCode> farewell, std::string text) {
 }
 
 void Server::Remove(uint64_t id) {
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   sessions_.erase(id);
   if (at_limit_ && sessions_.size() < options_.max_connections) {
     RTR42_LOG_INFO("below the connection limit again: accepting; %d connections were refused",
@@ -229,7 +290,7 @@ void Server::Publish(std::shared_ptr<const rtr::Update> update) {
   stats_.publish_serial = update->serial();
   std::vector<std::shared_ptr<Session>> sessions;
   {
-    std::lock_guard lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     current_ = encoded;
     sessions.reserve(sessions_.size());
     for (auto& [id, session] : sessions_) sessions.push_back(session);
@@ -238,7 +299,7 @@ void Server::Publish(std::shared_ptr<const rtr::Update> update) {
 }
 
 std::shared_ptr<const EncodedUpdate> Server::current() const {
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   return current_;
 }
 
@@ -253,7 +314,7 @@ std::vector<tcp::endpoint> Server::bound_endpoints() const {
 }
 
 size_t Server::session_count() const {
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   return sessions_.size();
 }
 

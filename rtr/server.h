@@ -29,7 +29,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "rtr/asio.h"
 #include "rtr/history.h"
@@ -50,6 +52,11 @@ struct ServerOptions {
   std::vector<tcp::endpoint> tls_listen;
   std::string tls_cert;  // PEM certificate chain
   std::string tls_key;   // PEM private key
+  // PEM CA(s) for client certificates. Set: every TLS client must present a
+  // certificate from them whose iPAddress subjectAltName is the address it
+  // connects from (RFC 8210 section 9.2); empty: TLS clients are not
+  // authenticated (logged at start).
+  std::string tls_client_ca;
   // TCP-MD5 keys (RFC 2385) by router address or prefix, on every listener.
   std::vector<Md5Peer> md5_peers;
   // False: an address that cannot be bound is a warning while another one
@@ -98,6 +105,7 @@ struct ServerStats {
 class Session;
 template <typename Stream>
 class StreamSession;
+using TlsStream = asio::ssl::stream<tcp::socket>;
 
 class Server {
  public:
@@ -131,6 +139,10 @@ class Server {
   };
   absl::Status Bind(const tcp::endpoint& endpoint, bool tls);
   void Accept(size_t index);
+  void OnAccept(size_t index, const boost::system::error_code& ec, tcp::socket socket);
+  // Handshake (bounded in time), then a session like any other.
+  void StartTls(tcp::socket socket);
+  void OnTlsHandshake(const std::shared_ptr<TlsStream>& tls, const boost::system::error_code& ec);
   // Registers and starts a session for an accepted connection, or refuses it.
   template <typename Stream>
   void Admit(Stream stream);
@@ -141,13 +153,13 @@ class Server {
   ServerOptions options_;
   std::vector<Listener> listeners_;
   std::unique_ptr<asio::ssl::context> tls_context_;
-  mutable std::mutex mutex_;
-  std::shared_ptr<const EncodedUpdate> current_;
-  std::map<uint64_t, std::shared_ptr<Session>> sessions_;
-  uint64_t next_id_ = 1;
-  bool stopped_ = false;
-  bool at_limit_ = false;          // refusing connections now
-  uint64_t refused_at_limit_ = 0;  // refused since the limit was reached
+  mutable absl::Mutex mutex_;
+  std::shared_ptr<const EncodedUpdate> current_ ABSL_GUARDED_BY(mutex_);
+  std::map<uint64_t, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mutex_);
+  uint64_t next_id_ ABSL_GUARDED_BY(mutex_) = 1;
+  bool stopped_ ABSL_GUARDED_BY(mutex_) = false;
+  bool at_limit_ ABSL_GUARDED_BY(mutex_) = false;          // refusing connections now
+  uint64_t refused_at_limit_ ABSL_GUARDED_BY(mutex_) = 0;  // refused since the limit was reached
   ServerStats stats_;
 };
 

@@ -37,6 +37,8 @@ absl::StatusOr<std::unique_ptr<rtr::RtrClient>> Dump(const std::string& address,
   options.tls = args.Has("tls");
   options.tls_ca = args.Get("tls-ca");
   options.tls_insecure = args.Has("tls-insecure");
+  options.tls_cert = args.Get("tls-cert");
+  options.tls_key = args.Get("tls-key", options.tls_cert);
   absl::StatusOr<int64_t> timeout = args.GetInt("timeout", 30, 1, 3600);
   if (!timeout.ok()) return timeout.status();
   options.timeout = absl::Seconds(*timeout);
@@ -113,6 +115,8 @@ void AddOptions(Args* args) {
                   "the same, read from a file (keeps it off the command line)");
   args->AddOption("tls-ca", "FILE", "with --tls: trust this CA (default: the system's)");
   args->AddSwitch("tls-insecure", "with --tls: do not check the cache's certificate");
+  args->AddOption("tls-cert", "FILE", "with --tls: present this client certificate (PEM)");
+  args->AddOption("tls-key", "FILE", "with --tls: its private key (default: in --tls-cert)");
   args->AddSwitch("no-order-check",
                   "accept version 2 payload in any order (caches older than 8210bis section 11.2)");
 }

@@ -29,6 +29,49 @@ if command -v rtrdump >/dev/null; then
   same_lines "$WORK/want" "$WORK/stay" "rtrdump over TLS" || fail "rtrdump over TLS"
 fi
 echo "TLS: rtr-dump and rtrdump get the set; an unverified certificate is refused"
+grep -q 'TLS clients are not authenticated' "$WORK/rtr42d-tls.log" || fail "no warning that TLS clients are anonymous"
+
+# RFC 8210 section 9.2: with --tls-client-ca, a router must present a
+# certificate from that CA whose iPAddress subjectAltName is its address.
+ca() {  # ca NAME: a CA key and certificate
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -keyout "$WORK/$1.key" -out "$WORK/$1.crt" -subj "/CN=$1" 2>/dev/null || fail "CA $1"
+}
+client() {  # client NAME CA SAN: a client certificate (with its key) signed by CA
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$1" \
+    -keyout "$WORK/$1.key" -out "$WORK/$1.csr" 2>/dev/null || fail "CSR $1"
+  printf 'subjectAltName=%s\n' "$3" > "$WORK/$1.ext"
+  openssl x509 -req -in "$WORK/$1.csr" -CA "$WORK/$2.crt" -CAkey "$WORK/$2.key" -CAcreateserial \
+    -days 2 -extfile "$WORK/$1.ext" -out "$WORK/$1.crt" 2>/dev/null || fail "certificate $1"
+}
+ca routers; ca stranger
+client good routers IP:127.0.0.1
+client elsewhere routers IP:127.0.0.9
+client foreign stranger IP:127.0.0.1
+auth=$(free_port)
+start rtr42d-auth "$TOOLS/rtr42d" --listen "127.0.0.1:$(free_port)" --tls-listen "127.0.0.1:$auth" \
+  --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" --tls-client-ca "$WORK/routers.crt"
+wait_for 20 port_open "$auth" || { cat "$WORK/rtr42d-auth.log"; fail "rtr42d (client CA) did not start"; }
+dump_auth() {  # dump_auth [CLIENT]
+  "$TOOLS/rtr-dump" --connect "localhost:$auth" --tls --tls-ca "$WORK/tls.crt" --timeout 5 \
+    ${1:+--tls-cert "$WORK/$1.crt" --tls-key "$WORK/$1.key"} --format csv --output "$WORK/auth.csv"
+}
+dump_auth good || fail "a client certificate from the CA naming 127.0.0.1 was refused"
+cmp -s "$WORK/plain.csv" "$WORK/auth.csv" || fail "the authenticated TLS set differs"
+for who in elsewhere foreign ""; do
+  if dump_auth $who 2>/dev/null; then fail "TLS client '${who:-without a certificate}' got the set"; fi
+done
+wait_for 5 grep -q 'refused: its certificate has no iPAddress subjectAltName 127.0.0.1' \
+  "$WORK/rtr42d-auth.log" || fail "the wrong address was not logged: $(grep refused "$WORK/rtr42d-auth.log")"
+grep -q 'refused: TLS handshake failed: certificate verify failed' "$WORK/rtr42d-auth.log" \
+  || fail "another CA's certificate was not refused by verification"
+grep -q 'refused: TLS handshake failed: peer did not return a certificate' "$WORK/rtr42d-auth.log" \
+  || fail "a client without a certificate was not refused at the handshake"
+[ "$(grep -cE 'refused: (its certificate|TLS handshake failed: (certificate verify|peer did not))' \
+  "$WORK/rtr42d-auth.log")" -eq 3 ] \
+  || fail "expected three refusals: $(grep refused "$WORK/rtr42d-auth.log")"
+[ "$(grep -c '(TLS) opened' "$WORK/rtr42d-auth.log")" -eq 1 ] || fail "a refused client got a session"
+echo "TLS client certificates: the CA's with the right address gets the set; a wrong address, another CA and none are refused"
 
 printf 'dn42-rtr-key\n' > "$WORK/md5.key"
 printf 'another-key\n' > "$WORK/wrong.key"
