@@ -39,6 +39,21 @@ absl::StatusOr<Prefix> PrefixOf(const json& v, const std::string& path, const st
   return *p;
 }
 
+// The names ASPA members go by: version 2 of draft-ietf-sidrops-aspa-slurm
+// (and NLnet Labs' rpki-rs 0.19) writes customerAsn and providerAsns; its
+// earlier form, which SLURM version 1 files carry, customerAsid and
+// providerSet (or providers). Either is read in either version.
+constexpr const char* kCustomerNames[] = {"customerAsn", "customerAsid"};
+constexpr const char* kProviderNames[] = {"providerAsns", "providerSet", "providers"};
+
+template <size_t N>
+const char* Member(const json& object, const char* const (&names)[N]) {
+  for (const char* name : names) {
+    if (object.contains(name)) return name;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 absl::StatusOr<Slurm> ParseSlurm(absl::string_view text, const std::string& path) {
@@ -46,8 +61,9 @@ absl::StatusOr<Slurm> ParseSlurm(absl::string_view text, const std::string& path
   if (doc.is_discarded()) return Bad(path, "file", "not valid JSON");
   if (!doc.is_object()) return Bad(path, "file", "not a JSON object");
   auto version = doc.find("slurmVersion");
-  if (version == doc.end() || !version->is_number_integer() || version->get<int64_t>() != 1) {
-    return Bad(path, "slurmVersion", "must be 1");
+  if (version == doc.end() || !version->is_number_integer() ||
+      (version->get<int64_t>() != 1 && version->get<int64_t>() != 2)) {
+    return Bad(path, "slurmVersion", "must be 1 (RFC 8416) or 2 (draft-ietf-sidrops-aspa-slurm)");
   }
   Slurm slurm;
   for (const char* section : {"validationOutputFilters", "locallyAddedAssertions"}) {
@@ -121,9 +137,12 @@ absl::StatusOr<Slurm> ParseSlurm(absl::string_view text, const std::string& path
     i = 0;
     for (const json& f : *it) {
       std::string where = absl::StrCat("aspaFilters[", i++, "]");
-      if (!f.is_object() || !f.contains("customerAsid"))
-        return Bad(path, where, "needs \"customerAsid\"");
-      absl::StatusOr<uint32_t> asn = Asn(f["customerAsid"], path, where);
+      const char* customer = f.is_object() ? Member(f, kCustomerNames) : nullptr;
+      if (customer == nullptr) return Bad(path, where, "needs \"customerAsn\"");
+      if (Member(f, kProviderNames) != nullptr) {
+        return Bad(path, where, "filters of single providers are not supported; give the customer");
+      }
+      absl::StatusOr<uint32_t> asn = Asn(f[customer], path, where);
       if (!asn.ok()) return asn.status();
       slurm.aspa_filters.push_back(*asn);
     }
@@ -134,14 +153,14 @@ absl::StatusOr<Slurm> ParseSlurm(absl::string_view text, const std::string& path
     i = 0;
     for (const json& a : *it) {
       std::string where = absl::StrCat("aspaAssertions[", i++, "]");
-      if (!a.is_object() || !a.contains("customerAsid"))
-        return Bad(path, where, "needs \"customerAsid\"");
-      const char* list = a.contains("providerSet") ? "providerSet" : "providers";
-      if (!a.contains(list) || !a[list].is_array() || a[list].empty()) {
-        return Bad(path, where, "needs a non-empty \"providerSet\"");
+      const char* customer_key = a.is_object() ? Member(a, kCustomerNames) : nullptr;
+      if (customer_key == nullptr) return Bad(path, where, "needs \"customerAsn\"");
+      const char* list = Member(a, kProviderNames);
+      if (list == nullptr || !a[list].is_array() || a[list].empty()) {
+        return Bad(path, where, "needs a non-empty \"providerAsns\"");
       }
       Aspa aspa;
-      absl::StatusOr<uint32_t> customer = Asn(a["customerAsid"], path, where);
+      absl::StatusOr<uint32_t> customer = Asn(a[customer_key], path, where);
       if (!customer.ok()) return customer.status();
       aspa.customer = *customer;
       for (const json& p : a[list]) {

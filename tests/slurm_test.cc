@@ -92,14 +92,35 @@ TEST(SlurmTest, AspaFiltersAndAssertions) {
   EXPECT_NE(bad.status().message().find("aspaAssertions[0]"), std::string::npos) << bad.status();
 }
 
+// The version 2 form of draft-ietf-sidrops-aspa-slurm, as NLnet Labs'
+// rpki-rs 0.19 reads it: customerAsn and providerAsns.
+TEST(SlurmTest, Version2AspaForm) {
+  absl::StatusOr<Slurm> s = ParseSlurm(R"({
+    "slurmVersion": 2,
+    "validationOutputFilters": {"prefixFilters": [], "bgpsecFilters": [],
+      "aspaFilters": [{"customerAsn": 64496, "comment": "drop"}]},
+    "locallyAddedAssertions": {"prefixAssertions": [], "bgpsecAssertions": [],
+      "aspaAssertions": [{"customerAsn": 64500, "providerAsns": [64502, 64501],
+                          "comment": "ours"}]}
+  })",
+                                       "v2.slurm");
+  ASSERT_TRUE(s.ok()) << s.status();
+  VrpSet out = ApplySlurm(VrpSet({}, {{64496, {1}}, {64500, {3}}}), *s);
+  EXPECT_EQ(out.aspas(), (std::vector<Aspa>{{64500, {64501, 64502}}}));
+}
+
 TEST(SlurmTest, RejectsInvalidFilesWithAReason) {
   struct Case {
     const char* json;
     const char* expect;
   } cases[] = {
       {"{", "not valid JSON"},
-      {R"({"slurmVersion": 2, "validationOutputFilters": {}, "locallyAddedAssertions": {}})",
+      {R"({"slurmVersion": 3, "validationOutputFilters": {}, "locallyAddedAssertions": {}})",
        "slurmVersion"},
+      {R"({"slurmVersion": 2, "validationOutputFilters": {"prefixFilters": [], "bgpsecFilters": [],
+           "aspaFilters": [{"providerAsns": [65001]}]},
+           "locallyAddedAssertions": {"prefixAssertions": [], "bgpsecAssertions": []}})",
+       "aspaFilters[0]"},
       {R"({"slurmVersion": 1, "locallyAddedAssertions": {}})", "validationOutputFilters"},
       {R"({"slurmVersion": 1, "validationOutputFilters": {"bgpsecFilters": []},
            "locallyAddedAssertions": {"prefixAssertions": [], "bgpsecAssertions": []}})",
