@@ -17,6 +17,8 @@ void SetMetrics(const rtr::Update* current, PrometheusText* out) {
   out->Sample("rtr42_vrps", {{"family", "ipv6"}}, current ? current->set().ipv6_count() : 0);
   out->Gauge("rtr42_aspas", "ASPA records served (RTR version 2 sessions).",
              current ? current->set().aspas().size() : 0);
+  out->Gauge("rtr42_router_keys", "BGPsec Router Keys served (RTR version 1 and 2 sessions).",
+             current ? current->set().router_keys().size() : 0);
   out->Gauge("rtr42_serial", "Current RTR serial number.", current ? current->serial() : 0);
   out->Gauge("rtr42_session_id", "RTR session id.", current ? current->session_id() : 0);
 }

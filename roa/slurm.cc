@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "roa/vrp_format.h"
 
@@ -37,6 +38,21 @@ absl::StatusOr<Prefix> PrefixOf(const json& v, const std::string& path, const st
   absl::StatusOr<Prefix> p = Prefix::Parse(v.get<std::string>());
   if (!p.ok()) return Bad(path, where, std::string(p.status().message()));
   return *p;
+}
+
+// RFC 8416 sections 3.3.2 and 3.4.2: base64 (RFC 4648 section 5, the URL
+// alphabet) without the trailing '='; the standard alphabet and padding are
+// accepted too.
+absl::StatusOr<std::string> Base64Member(const json& v, const char* name, const std::string& path,
+                                         const std::string& where) {
+  std::string out;
+  if (v.is_string() &&
+      (absl::WebSafeBase64Unescape(v.get<std::string>(), &out) ||
+       absl::Base64Unescape(v.get<std::string>(), &out)) &&
+      !out.empty()) {
+    return out;
+  }
+  return Bad(path, where, absl::StrCat("\"", name, "\" is not base64"));
 }
 
 // The names ASPA members go by: version 2 of draft-ietf-sidrops-aspa-slurm
@@ -97,7 +113,24 @@ absl::StatusOr<Slurm> ParseSlurm(absl::string_view text, const std::string& path
   absl::StatusOr<const json*> bgpsec_filters =
       Array(filters, "bgpsecFilters", path, "validationOutputFilters");
   if (!bgpsec_filters.ok()) return bgpsec_filters.status();
-  slurm.bgpsec_filters = (*bgpsec_filters)->size();
+  i = 0;
+  for (const json& f : **bgpsec_filters) {
+    std::string where = absl::StrCat("bgpsecFilters[", i++, "]");
+    if (!f.is_object()) return Bad(path, where, "not an object");
+    Slurm::BgpsecFilter filter;
+    if (f.contains("asn")) {
+      absl::StatusOr<uint32_t> asn = Asn(f["asn"], path, where);
+      if (!asn.ok()) return asn.status();
+      filter.asn = *asn;
+    }
+    if (f.contains("SKI")) {
+      absl::StatusOr<std::string> ski = Base64Member(f["SKI"], "SKI", path, where);
+      if (!ski.ok()) return ski.status();
+      filter.ski = *ski;
+    }
+    if (!filter.asn && !filter.ski) return Bad(path, where, "needs \"asn\", \"SKI\" or both");
+    slurm.bgpsec_filters.push_back(std::move(filter));
+  }
 
   absl::StatusOr<const json*> prefix_assertions =
       Array(assertions, "prefixAssertions", path, "locallyAddedAssertions");
@@ -128,7 +161,29 @@ absl::StatusOr<Slurm> ParseSlurm(absl::string_view text, const std::string& path
   absl::StatusOr<const json*> bgpsec_assertions =
       Array(assertions, "bgpsecAssertions", path, "locallyAddedAssertions");
   if (!bgpsec_assertions.ok()) return bgpsec_assertions.status();
-  slurm.bgpsec_assertions = (*bgpsec_assertions)->size();
+  i = 0;
+  for (const json& a : **bgpsec_assertions) {
+    std::string where = absl::StrCat("bgpsecAssertions[", i++, "]");
+    if (!a.is_object() || !a.contains("asn") || !a.contains("SKI") ||
+        !a.contains("routerPublicKey")) {
+      return Bad(path, where, "needs \"asn\", \"SKI\" and \"routerPublicKey\"");
+    }
+    RouterKey key;
+    absl::StatusOr<uint32_t> asn = Asn(a["asn"], path, where);
+    if (!asn.ok()) return asn.status();
+    key.asn = *asn;
+    absl::StatusOr<std::string> ski = Base64Member(a["SKI"], "SKI", path, where);
+    if (!ski.ok()) return ski.status();
+    if (ski->size() != kSkiSize) {
+      return Bad(path, where, "\"SKI\" must be 20 bytes (RFC 6487 section 4.8.2)");
+    }
+    key.ski = *ski;
+    absl::StatusOr<std::string> spki =
+        Base64Member(a["routerPublicKey"], "routerPublicKey", path, where);
+    if (!spki.ok()) return spki.status();
+    key.spki = *spki;
+    slurm.bgpsec_assertions.push_back(std::move(key));
+  }
 
   // Optional ASPA members.
   if (auto it = filters.find("aspaFilters"); it != filters.end()) {
@@ -197,7 +252,16 @@ VrpSet ApplySlurm(const VrpSet& set, const Slurm& slurm) {
     if (!filtered && !asserted) aspas.push_back(a);
   }
   aspas.insert(aspas.end(), slurm.aspa_assertions.begin(), slurm.aspa_assertions.end());
-  return VrpSet(std::move(out), std::move(aspas));
+  std::vector<RouterKey> keys;
+  for (const RouterKey& k : set.router_keys()) {
+    bool filtered = std::any_of(slurm.bgpsec_filters.begin(), slurm.bgpsec_filters.end(),
+                                [&](const Slurm::BgpsecFilter& f) {
+                                  return (!f.asn || *f.asn == k.asn) && (!f.ski || *f.ski == k.ski);
+                                });
+    if (!filtered) keys.push_back(k);
+  }
+  keys.insert(keys.end(), slurm.bgpsec_assertions.begin(), slurm.bgpsec_assertions.end());
+  return VrpSet(std::move(out), std::move(aspas), std::move(keys));
 }
 
 }  // namespace rtr42::roa

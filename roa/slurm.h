@@ -31,8 +31,14 @@ struct Slurm {
   // record; assertions set one.
   std::vector<uint32_t> aspa_filters;
   std::vector<Aspa> aspa_assertions;
-  size_t bgpsec_filters = 0;
-  size_t bgpsec_assertions = 0;
+  // BGPsec (RFC 8416 sections 3.3.2 and 3.4.2): a filter drops the Router
+  // Keys matching its ASN and/or SKI; an assertion adds a key.
+  struct BgpsecFilter {
+    std::optional<uint32_t> asn;
+    std::optional<std::string> ski;  // bytes
+  };
+  std::vector<BgpsecFilter> bgpsec_filters;
+  std::vector<RouterKey> bgpsec_assertions;
 };
 
 // `path` is used in error messages.

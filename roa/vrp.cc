@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace rtr42::roa {
@@ -18,7 +19,15 @@ std::string Aspa::ToString() const {
   return out;
 }
 
-VrpSet::VrpSet(std::vector<Vrp> vrps, std::vector<Aspa> aspas) : vrps_(std::move(vrps)) {
+std::string RouterKey::ToString() const {
+  return absl::StrCat("AS", asn, " SKI ", absl::BytesToHexString(ski), " (", spki.size(),
+                      "-byte key)");
+}
+
+VrpSet::VrpSet(std::vector<Vrp> vrps, std::vector<Aspa> aspas, std::vector<RouterKey> router_keys)
+    : vrps_(std::move(vrps)), router_keys_(std::move(router_keys)) {
+  std::sort(router_keys_.begin(), router_keys_.end());
+  router_keys_.erase(std::unique(router_keys_.begin(), router_keys_.end()), router_keys_.end());
   std::sort(aspas.begin(), aspas.end(),
             [](const Aspa& a, const Aspa& b) { return a.customer < b.customer; });
   for (Aspa& a : aspas) {
@@ -93,6 +102,7 @@ void ComposeSets(const std::vector<T>& a_ann, const std::vector<T>& a_wd,
 VrpDiff Diff(const VrpSet& from, const VrpSet& to) {
   VrpDiff diff;
   SetDiff(from.vrps(), to.vrps(), &diff.announced, &diff.withdrawn);
+  SetDiff(from.router_keys(), to.router_keys(), &diff.key_announced, &diff.key_withdrawn);
   // Records sorted by customer are sorted as whole records too.
   SetDiff(from.aspas(), to.aspas(), &diff.aspa_announced, &diff.aspa_withdrawn);
   return diff;
@@ -101,6 +111,8 @@ VrpDiff Diff(const VrpSet& from, const VrpSet& to) {
 VrpDiff Compose(const VrpDiff& a, const VrpDiff& b) {
   VrpDiff out;
   ComposeSets(a.announced, a.withdrawn, b.announced, b.withdrawn, &out.announced, &out.withdrawn);
+  ComposeSets(a.key_announced, a.key_withdrawn, b.key_announced, b.key_withdrawn,
+              &out.key_announced, &out.key_withdrawn);
   ComposeSets(a.aspa_announced, a.aspa_withdrawn, b.aspa_announced, b.aspa_withdrawn,
               &out.aspa_announced, &out.aspa_withdrawn);
   return out;

@@ -60,17 +60,41 @@ struct Aspa {
   std::string ToString() const;
 };
 
+// A BGPsec Router Key (RFC 8210 section 5.10, RFC 8635): the router
+// certificate's Subject Key Identifier (20 bytes), its AS and its
+// subjectPublicKeyInfo (DER). Keys sort as 8210bis-27 section 11.2.2 orders
+// Router Key PDUs: SKI, then SPKI length, then SPKI, then ASN.
+struct RouterKey {
+  std::string ski;  // 20 bytes
+  uint32_t asn = 0;
+  std::string spki;  // DER
+
+  friend std::strong_ordering operator<=>(const RouterKey& a, const RouterKey& b) {
+    if (auto c = a.ski <=> b.ski; c != 0) return c;
+    if (auto c = a.spki.size() <=> b.spki.size(); c != 0) return c;
+    if (auto c = a.spki <=> b.spki; c != 0) return c;
+    return a.asn <=> b.asn;
+  }
+  friend bool operator==(const RouterKey&, const RouterKey&) = default;
+  // "AS64496 SKI 0a1b... (91-byte key)"
+  std::string ToString() const;
+};
+inline constexpr size_t kSkiSize = 20;
+
 struct VrpDiff {
-  std::vector<Vrp> announced;        // sorted
-  std::vector<Vrp> withdrawn;        // sorted
-  std::vector<Aspa> aspa_announced;  // sorted
-  std::vector<Aspa> aspa_withdrawn;  // sorted
+  std::vector<Vrp> announced;            // sorted
+  std::vector<Vrp> withdrawn;            // sorted
+  std::vector<RouterKey> key_announced;  // sorted
+  std::vector<RouterKey> key_withdrawn;  // sorted
+  std::vector<Aspa> aspa_announced;      // sorted
+  std::vector<Aspa> aspa_withdrawn;      // sorted
   bool empty() const {
-    return announced.empty() && withdrawn.empty() && aspa_announced.empty() &&
-           aspa_withdrawn.empty();
+    return announced.empty() && withdrawn.empty() && key_announced.empty() &&
+           key_withdrawn.empty() && aspa_announced.empty() && aspa_withdrawn.empty();
   }
   size_t size() const {
-    return announced.size() + withdrawn.size() + aspa_announced.size() + aspa_withdrawn.size();
+    return announced.size() + withdrawn.size() + key_announced.size() + key_withdrawn.size() +
+           aspa_announced.size() + aspa_withdrawn.size();
   }
   friend bool operator==(const VrpDiff&, const VrpDiff&) = default;
 };
@@ -84,7 +108,8 @@ class VrpSet {
   // AS 0 alone means "no provider"). A record with more providers than one
   // PDU can carry (rtr::kMaxAspaProviders) is dropped whole, never cut: its
   // customer is in oversized_aspas().
-  explicit VrpSet(std::vector<Vrp> vrps, std::vector<Aspa> aspas = {});
+  explicit VrpSet(std::vector<Vrp> vrps, std::vector<Aspa> aspas = {},
+                  std::vector<RouterKey> router_keys = {});
 
   const std::vector<Vrp>& vrps() const { return vrps_; }
   size_t size() const { return vrps_.size(); }
@@ -93,16 +118,19 @@ class VrpSet {
   bool Contains(const Vrp& vrp) const;
   // By customer.
   const std::vector<Aspa>& aspas() const { return aspas_; }
+  // Sorted, unique (RFC 8210 section 5.10; versions 1 and 2).
+  const std::vector<RouterKey>& router_keys() const { return router_keys_; }
   // Customers whose records were dropped for size.
   const std::vector<uint32_t>& oversized_aspas() const { return oversized_aspas_; }
 
   friend bool operator==(const VrpSet& a, const VrpSet& b) {
-    return a.vrps_ == b.vrps_ && a.aspas_ == b.aspas_;
+    return a.vrps_ == b.vrps_ && a.aspas_ == b.aspas_ && a.router_keys_ == b.router_keys_;
   }
 
  private:
   std::vector<Vrp> vrps_;
   std::vector<Aspa> aspas_;
+  std::vector<RouterKey> router_keys_;
   std::vector<uint32_t> oversized_aspas_;
   size_t ipv4_count_ = 0;
 };

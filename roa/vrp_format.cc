@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -71,6 +72,17 @@ std::string FormatVrps(const VrpSet& set, OutputFormat format, const FormatOptio
         }
         out += "\n  ]";
       }
+      if (!set.router_keys().empty()) {
+        // As rpki-client and StayRTR write them: SKI in hex, the key in base64.
+        out += ",\n  \"bgpsec_keys\": [";
+        for (size_t i = 0; i < set.router_keys().size(); ++i) {
+          const RouterKey& k = set.router_keys()[i];
+          absl::StrAppend(&out, i ? ",\n" : "\n", "    {\"asn\": ", k.asn, ", \"ski\": \"",
+                          absl::BytesToHexString(k.ski), "\", \"pubkey\": \"",
+                          absl::Base64Escape(k.spki), "\"}");
+        }
+        out += "\n  ]";
+      }
       out += "\n}\n";
       break;
     }
@@ -114,6 +126,7 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
     return true;
   }
   bool string(string_t& v) override {
+    if (InKey()) return KeyString(v);
     if (InAspa() || InProviders()) {
       uint32_t asn = 0;
       if (!ParseAsn(v, &asn)) return FailAspa(absl::StrCat("'", v, "' is not an AS number"));
@@ -145,6 +158,10 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
       aspa_ = Aspa{};
       has_customer_ = false;
     }
+    if (depth_ == 3 && in_keys_) {
+      router_key_ = RouterKey{};
+      has_key_asn_ = false;
+    }
     return true;
   }
   bool key(string_t& k) override {
@@ -156,6 +173,13 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
     if (depth_ == 3 && in_roas_) {
       if (!FinishRoa()) return false;
       ++index_;
+    }
+    if (depth_ == 3 && in_keys_) {
+      if (!has_key_asn_) return FailKey("no asn");
+      if (router_key_.ski.size() != kSkiSize) return FailKey("no 20-byte ski");
+      if (router_key_.spki.empty()) return FailKey("no pubkey");
+      router_keys.push_back(std::move(router_key_));
+      ++key_index_;
     }
     if (depth_ == 3 && in_aspas_) {
       if (!has_customer_) return FailAspa("no customer_asid");
@@ -170,11 +194,12 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
     ++depth_;
     if (depth_ == 2 && top_key_ == "roas") in_roas_ = roas_present_ = true;
     if (depth_ == 2 && top_key_ == "aspas") in_aspas_ = true;
+    if (depth_ == 2 && top_key_ == "bgpsec_keys") in_keys_ = true;
     if (depth_ == 4 && in_aspas_ && key_ == "providers") in_providers_ = true;
     return true;
   }
   bool end_array() override {
-    if (depth_ == 2) in_roas_ = in_aspas_ = false;
+    if (depth_ == 2) in_roas_ = in_aspas_ = in_keys_ = false;
     if (depth_ == 4) in_providers_ = false;
     --depth_;
     return true;
@@ -186,6 +211,7 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
   }
   bool roas_present() const { return roas_present_; }
   std::vector<Aspa> aspas;
+  std::vector<RouterKey> router_keys;
 
  private:
   bool InRoa() const { return in_roas_ && depth_ == 3; }
@@ -206,8 +232,38 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
     error = absl::StrCat("aspas[", aspa_index_, "]: ", why);
     return false;
   }
+  // bgpsec_keys (rpki-client, StayRTR): {"asn": N, "ski": "hex", "pubkey": "base64 DER"}.
+  bool InKey() const { return in_keys_ && depth_ == 3; }
+  bool KeyString(const std::string& v) {
+    if (key_ == "asn") {
+      if (!ParseAsn(v, &router_key_.asn)) return FailKey(absl::StrCat("asn '", v, "'"));
+      has_key_asn_ = true;
+    } else if (key_ == "ski") {
+      std::string bytes = absl::HexStringToBytes(v);
+      if (v.size() != 2 * kSkiSize || absl::BytesToHexString(bytes) != absl::AsciiStrToLower(v)) {
+        return FailKey(absl::StrCat("ski '", v, "' is not 40 hex digits"));
+      }
+      router_key_.ski = std::move(bytes);
+    } else if (key_ == "pubkey") {
+      if (!absl::Base64Unescape(v, &router_key_.spki) || router_key_.spki.empty()) {
+        return FailKey("pubkey is not base64");
+      }
+    }
+    return true;
+  }
+  bool FailKey(std::string why) {
+    error = absl::StrCat("bgpsec_keys[", key_index_, "]: ", why);
+    return false;
+  }
   bool Scalar() { return true; }
   bool Number(int64_t v) {
+    if (InKey() && key_ == "asn") {
+      if (v < 0 || v > 0xffffffffLL) return FailKey(absl::StrCat("asn ", v, " is out of range"));
+      router_key_.asn = static_cast<uint32_t>(v);
+      has_key_asn_ = true;
+      return true;
+    }
+    if (InKey()) return true;
     if (InAspa() || InProviders()) return AspaNumber(v);
     if (!InRoa()) return true;
     if (key_ == "maxLength") {
@@ -243,6 +299,9 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
   bool in_aspas_ = false, in_providers_ = false, has_customer_ = false;
   Aspa aspa_;
   size_t aspa_index_ = 0;
+  bool in_keys_ = false, has_key_asn_ = false;
+  RouterKey router_key_;
+  size_t key_index_ = 0;
   std::string top_key_, key_;
   size_t index_ = 0;
   std::string prefix_;
@@ -328,7 +387,7 @@ absl::StatusOr<VrpSet> ReadVrpJsonFile(const std::string& path) {
   }
   if (!sax.roas_present())
     return absl::InvalidArgumentError(absl::StrCat(path, ": no \"roas\" array"));
-  return VrpSet(std::move(sax.vrps), std::move(sax.aspas));
+  return VrpSet(std::move(sax.vrps), std::move(sax.aspas), std::move(sax.router_keys));
 }
 
 absl::StatusOr<VrpSet> ParseVrpJson(absl::string_view text) {
@@ -338,7 +397,7 @@ absl::StatusOr<VrpSet> ParseVrpJson(absl::string_view text) {
     return absl::InvalidArgumentError(sax.error.empty() ? "invalid JSON" : sax.error);
   }
   if (!sax.roas_present()) return absl::InvalidArgumentError("no \"roas\" array");
-  return VrpSet(std::move(sax.vrps), std::move(sax.aspas));
+  return VrpSet(std::move(sax.vrps), std::move(sax.aspas), std::move(sax.router_keys));
 }
 
 }  // namespace rtr42::roa

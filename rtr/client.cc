@@ -345,7 +345,9 @@ RtrClient::Step RtrClient::OnPayload(const Pdu& pdu) {
   absl::Status applied = absl::OkStatus();
   if (pdu.type == PduType::kAspa) {
     applied = ApplyAspa(pdu);
-  } else if (pdu.type != PduType::kRouterKey) {  // rtr42 has no use for router keys yet
+  } else if (pdu.type == PduType::kRouterKey) {
+    applied = ApplyRouterKey(pdu);
+  } else {
     applied = ApplyPrefix(pdu);
   }
   if (!applied.ok()) return absl::StatusOr<SyncResult>(applied);
@@ -374,6 +376,26 @@ absl::Status RtrClient::ApplyPrefix(const Pdu& pdu) {
   }
   ++result.withdrawn;
   if (transfer_.record_diff) result.diff.withdrawn.push_back(pdu.vrp);
+  return absl::OkStatus();
+}
+
+absl::Status RtrClient::ApplyRouterKey(const Pdu& pdu) {
+  absl::btree_set<roa::RouterKey>& target = transfer_.reset ? transfer_.keys : keys_;
+  roa::RouterKey key = pdu.router_key();
+  SyncResult& result = transfer_.result;
+  if (pdu.announce) {
+    if (!target.insert(key).second) {
+      return Reject(ErrorCode::kDuplicateAnnouncement, last_pdu_bytes_, key.ToString());
+    }
+    ++result.announced;
+    if (transfer_.record_diff) result.diff.key_announced.push_back(key);
+    return absl::OkStatus();
+  }
+  if (transfer_.reset || target.erase(key) == 0) {
+    return Reject(ErrorCode::kWithdrawalOfUnknownRecord, last_pdu_bytes_, key.ToString());
+  }
+  ++result.withdrawn;
+  if (transfer_.record_diff) result.diff.key_withdrawn.push_back(key);
   return absl::OkStatus();
 }
 
@@ -424,6 +446,7 @@ RtrClient::Step RtrClient::OnEndOfData(const Pdu& pdu) {
   if (transfer_.reset) {
     vrps_ = std::move(transfer_.vrps);
     aspas_ = std::move(transfer_.aspas);
+    keys_ = std::move(transfer_.keys);
   }
   have_session_ = true;
   session_id_ = pdu.session_id;
@@ -436,6 +459,8 @@ RtrClient::Step RtrClient::OnEndOfData(const Pdu& pdu) {
   std::sort(r.diff.withdrawn.begin(), r.diff.withdrawn.end());
   std::sort(r.diff.aspa_announced.begin(), r.diff.aspa_announced.end());
   std::sort(r.diff.aspa_withdrawn.begin(), r.diff.aspa_withdrawn.end());
+  std::sort(r.diff.key_announced.begin(), r.diff.key_announced.end());
+  std::sort(r.diff.key_withdrawn.begin(), r.diff.key_withdrawn.end());
   return absl::StatusOr<SyncResult>(std::move(transfer_.result));
 }
 
@@ -443,7 +468,8 @@ roa::VrpSet RtrClient::set() const {
   std::vector<roa::Aspa> aspas;
   aspas.reserve(aspas_.size());
   for (const auto& [customer, providers] : aspas_) aspas.push_back({customer, providers});
-  return roa::VrpSet(std::vector<roa::Vrp>(vrps_.begin(), vrps_.end()), std::move(aspas));
+  return roa::VrpSet(std::vector<roa::Vrp>(vrps_.begin(), vrps_.end()), std::move(aspas),
+                     std::vector<roa::RouterKey>(keys_.begin(), keys_.end()));
 }
 
 }  // namespace rtr42::rtr

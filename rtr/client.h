@@ -83,10 +83,12 @@ class RtrClient {
   uint16_t session_id() const { return session_id_; }
   uint32_t serial() const { return serial_; }
   const std::optional<Timers>& timers() const { return timers_; }
-  // The prefixes and, from version 2 on, the ASPA records held.
+  // The prefixes, Router Keys (from version 1 on) and ASPA records (from
+  // version 2 on) held.
   roa::VrpSet set() const;
   size_t size() const { return vrps_.size(); }
   size_t aspa_count() const { return aspas_.size(); }
+  size_t router_key_count() const { return keys_.size(); }
 
   // Low level, for wire tests.
   absl::Status SendBytes(const std::string& bytes);
@@ -103,6 +105,7 @@ class RtrClient {
     // Query's applies to it as it comes.
     absl::btree_set<roa::Vrp> vrps;
     absl::btree_map<uint32_t, std::vector<uint32_t>> aspas;
+    absl::btree_set<roa::RouterKey> keys;
     std::optional<Pdu> last_payload;  // for the section 11.2 order
   };
   // nullopt: the response goes on; otherwise how it ended.
@@ -118,6 +121,7 @@ class RtrClient {
   Step OnPayload(const Pdu& pdu);
   absl::Status ApplyPrefix(const Pdu& pdu);
   absl::Status ApplyAspa(const Pdu& pdu);
+  absl::Status ApplyRouterKey(const Pdu& pdu);
   Step OnEndOfData(const Pdu& pdu);
   absl::Status Reject(ErrorCode code, const std::string& pdu, const std::string& message);
   void EnterState(State next, const std::string& why);
@@ -142,6 +146,7 @@ class RtrClient {
   absl::btree_set<roa::Vrp> vrps_;
   // Customer ASN to its providers (version 2).
   absl::btree_map<uint32_t, std::vector<uint32_t>> aspas_;
+  absl::btree_set<roa::RouterKey> keys_;  // versions 1 and 2
 };
 
 // Splits "host:port" / "[v6]:port".

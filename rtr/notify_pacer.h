@@ -22,8 +22,7 @@ class NotifyPacer {
  public:
   using Clock = std::chrono::steady_clock;
 
-  explicit NotifyPacer(Clock::duration interval = std::chrono::minutes(1))
-      : interval_(interval) {}
+  explicit NotifyPacer(Clock::duration interval = std::chrono::minutes(1)) : interval_(interval) {}
 
   // When a notify wanted at `now` may go out: `now` itself, or the end of the
   // interval since the last one.

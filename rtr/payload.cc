@@ -70,6 +70,7 @@ AspaChanges AspaWireChanges(const roa::VrpDiff& diff) {
 
 size_t DiffPduCount(uint8_t version, const roa::VrpDiff& diff) {
   size_t n = diff.announced.size() + diff.withdrawn.size();
+  if (version >= 1) n += diff.key_announced.size() + diff.key_withdrawn.size();
   if (version >= 2) {
     AspaChanges aspa = AspaWireChanges(diff);
     n += aspa.announced->size() + aspa.withdrawn.size();
@@ -84,6 +85,12 @@ std::string EncodeDiff(uint8_t version, const roa::VrpDiff& diff) {
   auto wd6 = Ipv6Begin(diff.withdrawn);
   AppendPrefixes(&out, version, diff.announced.begin(), ann6, diff.withdrawn.begin(), wd6);
   AppendPrefixes(&out, version, ann6, diff.announced.end(), wd6, diff.withdrawn.end());
+  if (version >= 1) {
+    // Section 11.2.2: Router Keys, announcements then withdrawals, each by
+    // SKI, SPKI length, SPKI, ASN (roa::RouterKey's order).
+    for (const roa::RouterKey& k : diff.key_announced) AppendRouterKey(&out, version, true, k);
+    for (const roa::RouterKey& k : diff.key_withdrawn) AppendRouterKey(&out, version, false, k);
+  }
   if (version >= 2) {
     // Section 11.2.3: announcements (new or replacing records) by customer,
     // then withdrawals of customers that are gone, by customer.
@@ -101,6 +108,9 @@ std::string EncodeFullSet(uint8_t version, const roa::VrpSet& set) {
   auto v6 = vrps.begin() + static_cast<std::ptrdiff_t>(set.ipv4_count());
   AppendPrefixes(&out, version, vrps.begin(), v6, vrps.end(), vrps.end());
   AppendPrefixes(&out, version, v6, vrps.end(), vrps.end(), vrps.end());
+  if (version >= 1) {
+    for (const roa::RouterKey& k : set.router_keys()) AppendRouterKey(&out, version, true, k);
+  }
   if (version >= 2) {
     for (const roa::Aspa& a : set.aspas()) AppendAspa(&out, version, true, a);
   }

@@ -49,9 +49,11 @@ class EncodedUpdate {
                                        size_t* pdus = nullptr) const;
   const Buffer& SerialNotify(uint8_t version) const { return notify_[version]; }
 
-  // Number of payload PDUs in the full set for `version` (ASPA from 2 on).
+  // Number of payload PDUs in the full set for `version` (Router Keys from
+  // 1 on, ASPA from 2 on).
   size_t size(uint8_t version = 1) const {
-    return update_->set().size() + (version >= 2 ? update_->set().aspas().size() : 0);
+    return update_->set().size() + (version >= 1 ? update_->set().router_keys().size() : 0) +
+           (version >= 2 ? update_->set().aspas().size() : 0);
   }
 
  private:
@@ -74,10 +76,11 @@ const Buffer& CacheResetPdu(uint8_t version);
 
 // The payload PDUs of a response, in the order of draft-ietf-sidrops-8210bis-27
 // section 11.2 for every version (a MUST for version 2, a SHOULD before): by
-// PDU type (IPv4 4, IPv6 6, ASPA 11); within a type announcements before
-// withdrawals; prefix announcements by address, max length, prefix length
-// and ASN, all descending, withdrawals by the same keys ascending; ASPA by
-// customer ascending. ASPA PDUs from version 2 on only.
+// PDU type (IPv4 4, IPv6 6, Router Key 9, ASPA 11); within a type
+// announcements before withdrawals; prefix announcements by address, max
+// length, prefix length and ASN, all descending, withdrawals by the same keys
+// ascending; Router Keys by SKI, SPKI length, SPKI, ASN; ASPA by customer
+// ascending. Router Keys from version 1 on, ASPA from version 2 on.
 std::string EncodeFullSet(uint8_t version, const roa::VrpSet& set);
 std::string EncodeDiff(uint8_t version, const roa::VrpDiff& diff);
 

@@ -212,6 +212,17 @@ void AppendCacheReset(std::string* out, uint8_t version) {
   Header(out, version, PduType::kCacheReset, 0, 8);
 }
 
+void AppendRouterKey(std::string* out, uint8_t version, bool announce, const roa::RouterKey& key) {
+  Put8(out, version);
+  Put8(out, static_cast<uint8_t>(PduType::kRouterKey));
+  Put8(out, announce ? 1 : 0);
+  Put8(out, 0);
+  Put32(out, static_cast<uint32_t>(kHeaderSize + roa::kSkiSize + 4 + key.spki.size()));
+  out->append(key.ski.data(), key.ski.size());
+  Put32(out, key.asn);
+  out->append(key.spki);
+}
+
 void AppendAspa(std::string* out, uint8_t version, bool announce, const roa::Aspa& aspa) {
   // VrpSet drops any record with more than kMaxAspaProviders providers, so
   // nothing is ever cut here.

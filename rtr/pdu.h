@@ -98,6 +98,9 @@ void AppendPrefix(std::string* out, uint8_t version, bool announce, const roa::V
 void AppendEndOfData(std::string* out, uint8_t version, uint16_t session_id, uint32_t serial,
                      const Timers& timers);
 void AppendCacheReset(std::string* out, uint8_t version);
+// Versions 1 and 2 (RFC 8210 section 5.10): flags, zero, length, SKI (20
+// bytes), ASN, SPKI.
+void AppendRouterKey(std::string* out, uint8_t version, bool announce, const roa::RouterKey& key);
 // A withdrawal carries no providers.
 void AppendAspa(std::string* out, uint8_t version, bool announce, const roa::Aspa& aspa);
 // The erroneous PDU and the text are cut so the whole PDU fits
@@ -130,6 +133,7 @@ struct Pdu {
   std::string ski;
   uint32_t router_key_asn = 0;
   std::string spki;
+  roa::RouterKey router_key() const { return {ski, router_key_asn, spki}; }
 };
 
 // Size of the first PDU in `buffer` if all of it is there; 0 if more bytes

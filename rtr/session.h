@@ -23,7 +23,6 @@
 
 namespace rtr42::rtr {
 
-
 // What the server holds of a session, whatever its transport.
 class Session {
  public:

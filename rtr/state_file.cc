@@ -14,8 +14,9 @@ namespace {
 
 constexpr absl::string_view kMagic = "rtr42 RTR state\n";
 // Format 2 stores VRPs in the order of roa/vrp.h (address, max length,
-// prefix length, ASN). Format 1 (prefix, then max length) is still read: its
-// vectors are sorted again, so an upgrade keeps the RTR session.
+// prefix length, ASN), and Router Keys after the ASPA records. Format 1
+// (prefix, then max length; no keys) is still read: its vectors are sorted
+// again, so an upgrade keeps the RTR session.
 constexpr uint32_t kFormatVersion = 2;
 constexpr uint32_t kOldestFormatVersion = 1;
 constexpr size_t kHashSize = SHA256_DIGEST_LENGTH;
@@ -64,6 +65,14 @@ class Writer {
       U32(a.customer);
       Count(a.providers.size());
       for (uint32_t p : a.providers) U32(p);
+    }
+  }
+  void RouterKeys(const std::vector<roa::RouterKey>& keys) {
+    Count(keys.size());
+    for (const roa::RouterKey& k : keys) {
+      out_.append(k.ski);  // always kSkiSize bytes
+      U32(k.asn);
+      String(k.spki);
     }
   }
   std::string& out() { return out_; }
@@ -170,6 +179,25 @@ class Reader {
     }
     return vrps;
   }
+  std::vector<roa::RouterKey> RouterKeys() {
+    std::vector<roa::RouterKey> keys;
+    if (format_ < 2) return keys;
+    uint64_t n = Count(roa::kSkiSize + 5);
+    for (uint64_t i = 0; i < n && ok(); ++i) {
+      roa::RouterKey k;
+      if (!Need(roa::kSkiSize)) return keys;
+      k.ski.assign(in_.data() + pos_, roa::kSkiSize);
+      pos_ += roa::kSkiSize;
+      k.asn = U32();
+      k.spki = String();
+      if (ok() && !keys.empty() && !(keys.back() < k)) {
+        Fail("Router Keys out of order");
+        return keys;
+      }
+      keys.push_back(std::move(k));
+    }
+    return keys;
+  }
   std::vector<roa::Aspa> Aspas() {
     std::vector<roa::Aspa> aspas;
     uint64_t n = Count(5);
@@ -222,6 +250,7 @@ std::string EncodeStateFile(const Update& update, absl::Time saved) {
   w.String(update.revision());
   w.Vrps(update.set().vrps());
   w.Aspas(update.set().aspas());
+  w.RouterKeys(update.set().router_keys());
   w.Count(update.steps().size());
   for (const auto& step : update.steps()) {
     w.U32(step->serial);
@@ -230,6 +259,8 @@ std::string EncodeStateFile(const Update& update, absl::Time saved) {
     w.Vrps(step->diff.withdrawn);
     w.Aspas(step->diff.aspa_announced);
     w.Aspas(step->diff.aspa_withdrawn);
+    w.RouterKeys(step->diff.key_announced);
+    w.RouterKeys(step->diff.key_withdrawn);
   }
   std::string hash = Sha256Bytes(w.out());
   w.out().append(hash);
@@ -259,6 +290,7 @@ absl::StatusOr<StateFile> DecodeStateFile(absl::string_view bytes, absl::string_
   std::string revision = r.String();
   std::vector<roa::Vrp> vrps = r.Vrps();
   std::vector<roa::Aspa> aspas = r.Aspas();
+  std::vector<roa::RouterKey> keys = r.RouterKeys();
   uint64_t n_steps = r.Count(14);
   if (r.ok() && session_id > 0xffff) r.Fail("session id out of range");
   std::vector<std::shared_ptr<const SerialStep>> steps;
@@ -270,6 +302,8 @@ absl::StatusOr<StateFile> DecodeStateFile(absl::string_view bytes, absl::string_
     step->diff.withdrawn = r.Vrps();
     step->diff.aspa_announced = r.Aspas();
     step->diff.aspa_withdrawn = r.Aspas();
+    step->diff.key_announced = r.RouterKeys();
+    step->diff.key_withdrawn = r.RouterKeys();
     // Steps are contiguous and the last one ends at `serial`.
     if (r.ok() && step->serial != uint32_t(serial - (n_steps - i)))
       r.Fail("serials not contiguous");
@@ -277,7 +311,8 @@ absl::StatusOr<StateFile> DecodeStateFile(absl::string_view bytes, absl::string_
   }
   if (r.ok() && !r.at_end()) r.Fail("trailing bytes");
   if (!r.ok()) return damaged(r.error());
-  auto set = std::make_shared<const roa::VrpSet>(std::move(vrps), std::move(aspas));
+  auto set =
+      std::make_shared<const roa::VrpSet>(std::move(vrps), std::move(aspas), std::move(keys));
   state.update =
       std::make_shared<const Update>(static_cast<uint16_t>(session_id), serial, std::move(set),
                                      std::move(steps), std::move(revision));

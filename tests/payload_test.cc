@@ -157,5 +157,42 @@ TEST(PayloadAspaTest, As0AndThe65535ByteLimit) {
   EXPECT_EQ(std::get<size_t>(FramePdu(pdu)), 65532u);
 }
 
+// RFC 8210 section 5.10 (and 8210bis-27 section 5.11): version, type 9,
+// flags, zero, length, SKI (20 bytes), ASN, SPKI; none in version 0; in a
+// response after the IPv6 prefixes and before ASPA (section 11.2.2).
+TEST(PayloadRouterKeyTest, LayoutOrderAndVersions) {
+  roa::RouterKey key{std::string(20, '\x0a'), 64496, "\x30\x13spki"};
+  std::string pdu;
+  AppendRouterKey(&pdu, 1, true, key);
+  EXPECT_EQ(pdu, Bytes({1,  9,  1,  0,  0,    0,    0,    38,   10,  10,  10,  10, 10,
+                        10, 10, 10, 10, 10,   10,   10,   10,   10,  10,  10,  10, 10,
+                        10, 10, 0,  0,  0xfb, 0xf0, 0x30, 0x13, 's', 'p', 'k', 'i'}));
+  Pdu decoded = Decode(pdu)[0];
+  EXPECT_EQ(decoded.router_key(), key);
+  EXPECT_TRUE(decoded.announce);
+
+  roa::RouterKey other{std::string(20, '\x01'), 64497, "\x30\x00"};
+  roa::VrpSet set({V("10.0.0.0/8", 8, 1), V("fd42::/48", 48, 2)}, {{64496, {64497}}}, {key, other});
+  std::vector<Pdu> v2 = Decode(EncodeFullSet(2, set));
+  ASSERT_EQ(v2.size(), 5u);
+  EXPECT_EQ(v2[2].type, PduType::kRouterKey);
+  EXPECT_EQ(v2[2].router_key(), other);  // lower SKI first
+  EXPECT_EQ(v2[3].router_key(), key);
+  EXPECT_EQ(v2[4].type, PduType::kAspa);
+  ExpectOrdered(v2);
+  EXPECT_EQ(Decode(EncodeFullSet(1, set)).size(), 4u);
+  for (const Pdu& p : Decode(EncodeFullSet(0, set))) EXPECT_NE(p.type, PduType::kRouterKey);
+  // A diff: the new key announced, the old one withdrawn.
+  roa::VrpSet next({V("10.0.0.0/8", 8, 1), V("fd42::/48", 48, 2)}, {{64496, {64497}}},
+                   {key, {std::string(20, '\x02'), 64498, "\x30\x01"}});
+  std::vector<Pdu> diff = Decode(EncodeDiff(1, roa::Diff(set, next)));
+  ASSERT_EQ(diff.size(), 2u);
+  EXPECT_TRUE(diff[0].announce);
+  EXPECT_EQ(diff[0].router_key().asn, 64498u);
+  EXPECT_FALSE(diff[1].announce);
+  EXPECT_EQ(diff[1].router_key(), other);
+  EXPECT_EQ(DiffPduCount(0, roa::Diff(set, next)), 0u);
+}
+
 }  // namespace
 }  // namespace rtr42::rtr

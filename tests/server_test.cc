@@ -144,6 +144,39 @@ TEST_F(ServerTest, Version2ClientFollowsAspaRecordsAcrossUpdates) {
   EXPECT_TRUE(v1->set().aspas().empty());
 }
 
+// RFC 8210 section 5.10: Router Keys go to version 1 and 2 sessions, in full
+// sets and in diffs; version 0 has no such PDU.
+TEST_F(ServerTest, RouterKeysReachVersion1And2SessionsOnly) {
+  ServerOptions options;
+  options.notify_interval = absl::ZeroDuration();
+  StartServer(options);
+  roa::RouterKey a{std::string(20, 'a'), 64496, "\x30\x01"},
+      b{std::string(20, 'b'), 64497, "\x30\x02"};
+  auto publish = [&](std::vector<roa::RouterKey> keys) {
+    server_->Publish(history_.Commit(
+        std::make_shared<const roa::VrpSet>(std::vector<roa::Vrp>{V("172.20.0.0/24", 28, 1)},
+                                            std::vector<roa::Aspa>{}, std::move(keys)),
+        ""));
+  };
+  publish({a});
+  auto v0 = Client(0), v1 = Client(1), v2 = Client(2);
+  for (auto* c : {v0.get(), v1.get(), v2.get()}) ASSERT_TRUE(c->Reset().ok());
+  EXPECT_EQ(v0->router_key_count(), 0u);
+  EXPECT_EQ(v1->router_key_count(), 1u);
+  EXPECT_EQ(v2->router_key_count(), 1u);
+  publish({b});
+  for (auto* c : {v1.get(), v2.get()}) {
+    ASSERT_TRUE(*c->WaitForNotify(absl::Seconds(5)));
+    auto sync = c->Refresh(/*record_diff=*/true);
+    ASSERT_TRUE(sync.ok()) << sync.status();
+    EXPECT_EQ(sync->diff.key_announced, (std::vector<roa::RouterKey>{b}));
+    EXPECT_EQ(sync->diff.key_withdrawn, (std::vector<roa::RouterKey>{a}));
+    EXPECT_EQ(c->set(), history_.current()->set());
+  }
+  ASSERT_TRUE(v0->Refresh().ok());
+  EXPECT_EQ(v0->router_key_count(), 0u);
+}
+
 TEST_F(ServerTest, ForeignSessionIdGetsCacheResetThenTheFullSet) {
   StartServer();
   Publish({V("172.20.0.0/24", 28, 1)});

@@ -31,7 +31,7 @@ constexpr char kExample[] = R"({
       {"asn": 64496, "prefix": "2001:DB8::/32", "maxPrefixLength": 48, "comment": "My other important de-aggregated routes"}
     ],
     "bgpsecAssertions": [
-      {"asn": 64496, "comment": "My known key for my important ASN", "SKI": "Zm9v", "routerPublicKey": "YmFy"}
+      {"asn": 64496, "comment": "My known key for my important ASN", "SKI": "AAECAwQFBgcICQoLDA0ODxAREhM", "routerPublicKey": "YmFy"}
     ]
   }
 })";
@@ -43,10 +43,14 @@ TEST(SlurmTest, ParsesTheRfcExample) {
   EXPECT_EQ(s->prefix_filters[0].prefix->ToString(), "192.0.2.0/24");
   EXPECT_FALSE(s->prefix_filters[0].asn.has_value());
   EXPECT_EQ(*s->prefix_filters[1].asn, 64496u);
-  EXPECT_EQ(s->bgpsec_filters, 2u);
+  ASSERT_EQ(s->bgpsec_filters.size(), 2u);
+  EXPECT_EQ(s->bgpsec_filters[0].asn, 64496u);
+  EXPECT_EQ(s->bgpsec_filters[1].ski, "foo");
   EXPECT_EQ(s->prefix_assertions,
             (std::vector<Vrp>{V("198.51.100.0/24", 24, 64496), V("2001:db8::/32", 48, 64496)}));
-  EXPECT_EQ(s->bgpsec_assertions, 1u);
+  ASSERT_EQ(s->bgpsec_assertions.size(), 1u);
+  EXPECT_EQ(s->bgpsec_assertions[0].ski.size(), 20u);
+  EXPECT_EQ(s->bgpsec_assertions[0].spki, "bar");
 }
 
 TEST(SlurmTest, AppliesFiltersThenAssertions) {
@@ -90,6 +94,23 @@ TEST(SlurmTest, AspaFiltersAndAssertions) {
                                          "aspa.slurm");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("aspaAssertions[0]"), std::string::npos) << bad.status();
+}
+
+// RFC 8416 sections 3.3.2 and 3.4.2 applied to Router Keys: filters by ASN
+// and/or SKI, assertions added.
+TEST(SlurmTest, BgpsecFiltersAndAssertions) {
+  absl::StatusOr<Slurm> s = ParseSlurm(kExample, "example.slurm");
+  ASSERT_TRUE(s.ok()) << s.status();
+  std::string ski20(20, 'k');
+  VrpSet in({}, {},
+            {{ski20, 64496, "key-a"},
+             {std::string(20, 'x'), 64499, "key-b"},
+             {"foo" + std::string(17, '\0'), 64500, "key-c"}});
+  VrpSet out = ApplySlurm(in, *s);
+  std::vector<std::string> spkis;
+  for (const RouterKey& k : out.router_keys()) spkis.push_back(k.spki);
+  // AS64496's key is filtered by ASN; the asserted key (AS64496, "bar") is added.
+  EXPECT_EQ(spkis, (std::vector<std::string>{"bar", "key-c", "key-b"}));
 }
 
 // The version 2 form of draft-ietf-sidrops-aspa-slurm, as NLnet Labs'

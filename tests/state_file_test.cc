@@ -18,11 +18,12 @@ using roa::VrpSet;
 
 using ::rtr42::testing::V;
 
-std::shared_ptr<const VrpSet> Set(std::vector<Vrp> vrps, std::vector<Aspa> aspas = {}) {
-  return std::make_shared<const VrpSet>(std::move(vrps), std::move(aspas));
+std::shared_ptr<const VrpSet> Set(std::vector<Vrp> vrps, std::vector<Aspa> aspas = {},
+                                  std::vector<roa::RouterKey> keys = {}) {
+  return std::make_shared<const VrpSet>(std::move(vrps), std::move(aspas), std::move(keys));
 }
 
-// A history of four serials with IPv4, IPv6 and ASPA changes.
+// A history of four serials with IPv4, IPv6, ASPA and Router Key changes.
 History MakeHistory() {
   History h(4242, HistoryOptions{.first_serial = 4294967294u});  // wraps past 2^32
   absl::Time t = absl::FromUnixSeconds(1700000000);
@@ -32,7 +33,8 @@ History MakeHistory() {
   h.Commit(Set({V("fd42:4242::/48", 64, 4242420002)}, {Aspa{4242420002, {4242420001, 4242420003}}}),
            "c", t + absl::Seconds(2));
   h.Commit(Set({V("10.0.0.0/8", 8, 0), V("fd42:4242::/48", 64, 4242420002)},
-               {Aspa{4242420002, {4242420003}}}),
+               {Aspa{4242420002, {4242420003}}},
+               {roa::RouterKey{std::string(20, '\x07'), 4242420002, "\x30\x59key"}}),
            "d", t + absl::Seconds(3));
   return h;
 }
@@ -50,6 +52,7 @@ TEST(HistoryStoreTest, RoundTripKeepsSessionSerialSetAndDiffs) {
   EXPECT_EQ(r.serial(), 1u);
   EXPECT_EQ(r.revision(), "d");
   EXPECT_EQ(r.set(), u.set());
+  EXPECT_EQ(r.set().router_keys().size(), 1u);
   EXPECT_EQ(r.oldest_serial(), 4294967294u);
   for (uint32_t s : {4294967294u, 4294967295u, 0u, 1u}) {
     ASSERT_TRUE(r.DiffFrom(s).has_value()) << s;

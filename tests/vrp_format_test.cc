@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/escaping.h"
 #include "tests/test_util.h"
 
 namespace rtr42::roa {
@@ -98,6 +99,32 @@ TEST(VrpFormatTest, ReadsAndWritesAspas) {
   EXPECT_EQ(*back, *s);
   // No aspas member when there are none, as before.
   EXPECT_EQ(FormatVrps(Sample(), OutputFormat::kJson, {}).find("aspas"), std::string::npos);
+}
+
+// rpki-client and StayRTR write BGPsec keys as {"asn", "ski" (hex),
+// "pubkey" (base64 DER)}.
+TEST(VrpFormatTest, ReadsAndWritesRouterKeys) {
+  absl::StatusOr<VrpSet> set = ParseVrpJson(R"({"roas": [],
+    "bgpsec_keys": [{"asn": 64496, "ski": "0A0B0C0D0E0F101112131415161718191A1B1C1D",
+                     "pubkey": "MBMGByqGSM49AgEGCCqGSM49AwEHA0IA", "expires": 1}]})");
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_EQ(set->router_keys().size(), 1u);
+  const RouterKey& k = set->router_keys()[0];
+  EXPECT_EQ(k.asn, 64496u);
+  EXPECT_EQ(absl::BytesToHexString(k.ski), "0a0b0c0d0e0f101112131415161718191a1b1c1d");
+  EXPECT_EQ(k.spki.size(), 24u);
+  std::string json = FormatVrps(*set, OutputFormat::kJson, {});
+  absl::StatusOr<VrpSet> again = ParseVrpJson(json);
+  ASSERT_TRUE(again.ok()) << again.status() << json;
+  EXPECT_EQ(*again, *set);
+  for (
+      const char* bad :
+      {R"({"roas": [], "bgpsec_keys": [{"asn": 1, "ski": "0a0b", "pubkey": "MA"}]})",
+       R"({"roas": [], "bgpsec_keys": [{"ski": "0A0B0C0D0E0F101112131415161718191A1B1C1D", "pubkey": "MA"}]})"}) {
+    absl::StatusOr<VrpSet> b = ParseVrpJson(bad);
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_NE(b.status().message().find("bgpsec_keys[0]"), std::string::npos) << b.status();
+  }
 }
 
 TEST(VrpFormatTest, RejectsBadAspasWithTheirIndex) {

@@ -49,9 +49,11 @@ absl::StatusOr<std::unique_ptr<rtr::RtrClient>> Dump(const std::string& address,
   if (!sync.ok())
     return absl::Status(sync.status().code(), absl::StrCat(address, ": ", sync.status().message()));
   std::cerr << absl::StrFormat(
-      "rtr-dump: %s: RTR v%d, session %d, serial %d, %d VRPs, %d ASPAs in %.0f ms\n", address,
-      (*client)->version(), (*client)->session_id(), (*client)->serial(), (*client)->size(),
-      (*client)->aspa_count(), absl::ToDoubleMilliseconds(absl::Now() - start));
+      "rtr-dump: %s: RTR v%d, session %d, serial %d, %d VRPs, %d Router Keys, %d ASPAs in %.0f "
+      "ms\n",
+      address, (*client)->version(), (*client)->session_id(), (*client)->serial(),
+      (*client)->size(), (*client)->router_key_count(), (*client)->aspa_count(),
+      absl::ToDoubleMilliseconds(absl::Now() - start));
   return client;
 }
 
@@ -60,6 +62,8 @@ int Compare(const rtr::RtrClient& client, const rtr::RtrClient& other, const Arg
   roa::VrpDiff diff = roa::Diff(other.set(), client.set());
   for (const roa::Vrp& v : diff.announced) std::cout << "< " << v.ToString() << "\n";
   for (const roa::Vrp& v : diff.withdrawn) std::cout << "> " << v.ToString() << "\n";
+  for (const roa::RouterKey& k : diff.key_announced) std::cout << "< " << k.ToString() << "\n";
+  for (const roa::RouterKey& k : diff.key_withdrawn) std::cout << "> " << k.ToString() << "\n";
   for (const roa::Aspa& a : diff.aspa_announced) std::cout << "< " << a.ToString() << "\n";
   for (const roa::Aspa& a : diff.aspa_withdrawn) std::cout << "> " << a.ToString() << "\n";
   std::cerr << absl::StrFormat(
@@ -88,6 +92,12 @@ int Watch(rtr::RtrClient* client) {
                                    client->size());
       for (const roa::Vrp& v : sync->diff.withdrawn) std::cout << "- " << v.ToString() << "\n";
       for (const roa::Vrp& v : sync->diff.announced) std::cout << "+ " << v.ToString() << "\n";
+      for (const roa::RouterKey& k : sync->diff.key_withdrawn) {
+        std::cout << "- " << k.ToString() << "\n";
+      }
+      for (const roa::RouterKey& k : sync->diff.key_announced) {
+        std::cout << "+ " << k.ToString() << "\n";
+      }
       for (const roa::Aspa& a : sync->diff.aspa_withdrawn) {
         std::cout << "- " << a.ToString() << "\n";
       }

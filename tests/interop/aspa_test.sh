@@ -37,7 +37,7 @@ wait_for 20 curl -sf "http://127.0.0.1:$hport/healthz" || fail "/healthz never b
 # Version 2: every ASPA record, providers in increasing order, SLURM applied.
 "$TOOLS/rtr-dump" --connect "127.0.0.1:$port" --version 2 --output "$WORK/v2.json" 2> "$WORK/v2.err" \
   || { cat "$WORK/v2.err"; fail "rtr-dump --version 2"; }
-grep -q 'RTR v2, .* 2 VRPs, 3 ASPAs' "$WORK/v2.err" || fail "v2 summary: $(cat "$WORK/v2.err")"
+grep -q 'RTR v2, .* 2 VRPs, 0 Router Keys, 3 ASPAs' "$WORK/v2.err" || fail "v2 summary: $(cat "$WORK/v2.err")"
 grep -o '{"customer_asid".*}' "$WORK/v2.json" > "$WORK/aspas"
 cat > "$WORK/want" <<'TXT'
 {"customer_asid": 64496, "providers": [64497, 64498]}
@@ -51,7 +51,7 @@ grep -q '"prefix": "fd42::/48"' "$WORK/v2.json" || fail "prefixes missing in ver
 for v in 1 0; do
   "$TOOLS/rtr-dump" --connect "127.0.0.1:$port" --version $v --output "$WORK/v$v.json" 2> "$WORK/v$v.err" \
     || fail "rtr-dump --version $v"
-  grep -q "RTR v$v, .* 2 VRPs, 0 ASPAs" "$WORK/v$v.err" || fail "v$v summary: $(cat "$WORK/v$v.err")"
+  grep -q "RTR v$v, .* 2 VRPs, 0 Router Keys, 0 ASPAs" "$WORK/v$v.err" || fail "v$v summary: $(cat "$WORK/v$v.err")"
   ! grep -q aspas "$WORK/v$v.json" || fail "a version $v session saw ASPA"
 done
 if command -v rtrclient >/dev/null; then

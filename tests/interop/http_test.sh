@@ -73,7 +73,7 @@ fi
 curl -sf "$url/diagnostics" | grep -q '"file": "data/route/172.20.9.0_30"' || fail "/diagnostics"
 
 # An invalid SLURM file is rejected; the previous one stays in force.
-echo '{"slurmVersion": 2}' > "$WORK/local.slurm"
+echo '{"slurmVersion": 3}' > "$WORK/local.slurm"
 wait_for 10 grep -q 'SLURM .* rejected: .*slurmVersion' "$WORK/rtr42d.log" || fail "bad SLURM not logged"
 [ "$(metric rtr42_slurm_up)" = 0 ] || fail "slurm_up"
 [ "$(metric rtr42_slurm_failures_total)" = 1 ] || fail "the rejected SLURM file is not counted once"
