@@ -3,14 +3,17 @@
 #include <openssl/rand.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "nrtm4/signature.h"
 #include "roa/rpsl.h"
+#include "roa/vrp_format.h"
 
 namespace rtr42::nrtm4 {
 namespace {
@@ -355,8 +358,45 @@ absl::Status RecordWriter::Close() {
 }
 
 ObjectKey NormalizeKey(absl::string_view object_class, absl::string_view primary_key) {
-  return ObjectKey{absl::AsciiStrToLower(absl::StripAsciiWhitespace(object_class)),
-                   absl::AsciiStrToUpper(absl::StripAsciiWhitespace(primary_key))};
+  std::string cls = absl::AsciiStrToLower(absl::StripAsciiWhitespace(object_class));
+  std::string key = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(primary_key));
+  if (cls == "route" || cls == "route6") {
+    // "<prefix>AS<n>" with the prefix in canonical form, as IRRd keys route
+    // objects: "FD42:0ABC:0001::/48as4242420001" -> "fd42:abc:1::/48AS4242420001".
+    size_t as = key.rfind("AS");
+    if (as != std::string::npos && as > 0) {
+      absl::StatusOr<roa::Prefix> prefix = roa::Prefix::Parse(key.substr(0, as));
+      uint32_t asn = 0;
+      if (prefix.ok() && roa::ParseAsn(key.substr(as), &asn)) {
+        key = absl::StrCat(prefix->ToString(), "AS", asn);
+      }
+    }
+  }
+  return ObjectKey{std::move(cls), std::move(key)};
+}
+
+std::vector<std::string> SplitOrigins(absl::string_view text) {
+  std::vector<std::string> lines = absl::StrSplit(text, '\n');
+  if (!lines.empty() && lines.back().empty()) lines.pop_back();
+  std::vector<size_t> origins;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (absl::StartsWithIgnoreCase(lines[i], "origin:")) origins.push_back(i);
+  }
+  if (origins.size() < 2) return {std::string(text)};
+  std::vector<std::string> out;
+  for (size_t keep : origins) {
+    std::string object;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (std::find(origins.begin(), origins.end(), i) != origins.end() && i != keep) continue;
+      absl::StrAppend(&object, lines[i], "\n");
+      if (i == keep) {
+        absl::StrAppend(&object, "remarks:            nrtm4-publish: one of ", origins.size(),
+                        " origins of this registry object, published one route object each\n");
+      }
+    }
+    out.push_back(std::move(object));
+  }
+  return out;
 }
 
 absl::StatusOr<ObjectKey> KeyOf(absl::string_view text) {

@@ -106,7 +106,17 @@ struct ObjectKey {
   }
 };
 absl::StatusOr<ObjectKey> KeyOf(absl::string_view rpsl_text);
+// Lower-case class; upper-case key, except that a route/route6 key is the
+// canonical prefix (roa::Prefix::ToString) followed by "AS<n>", as IRRd
+// keys them, so keys written differently compare equal.
 ObjectKey NormalizeKey(absl::string_view object_class, absl::string_view primary_key);
+
+// The publication policy for route objects with several origin: lines (the
+// dn42 registry has some; in RPSL origin is single-valued and part of the
+// key, draft-ietf-grow-nrtm-v4 section 3.3.4): one object per origin, each
+// with that origin line, the other lines unchanged, and a remarks: line
+// saying so. Any other text is returned as it is, alone.
+std::vector<std::string> SplitOrigins(absl::string_view rpsl_text);
 // The value of the object's "source:" attribute, or "" if it has none.
 std::string SourceOf(absl::string_view rpsl_text);
 

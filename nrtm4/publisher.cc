@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -24,7 +25,9 @@ using nlohmann::json;
 using nrtm4::FileRef;
 using nrtm4::ObjectKey;
 
-constexpr char kStateName[] = ".nrtm4-publish-state.json";
+// Before: the state inside the feed directory (served to anyone).
+constexpr char kOldStateName[] = ".nrtm4-publish-state.json";
+constexpr char kStateSuffix[] = ".nrtm4-publish-state.json";
 constexpr char kNotificationName[] = "update-notification-file.jose";
 constexpr absl::Duration kDeltaLifetime = absl::Hours(24);
 constexpr absl::Duration kGrace = absl::Minutes(10);  // files outlive their last mention
@@ -64,8 +67,14 @@ absl::StatusOr<std::optional<PublisherState>> LoadState(const std::string& path)
     s.snapshot = RefFrom(j.at("snapshot"));
     for (const json& d : j.at("deltas")) s.deltas.push_back(RefFrom(d));
     s.changed_since_snapshot = j.at("changed_since_snapshot");
-    for (const auto& [object_path, k] : j.at("keys").items())
-      s.keys[object_path] = ObjectKey{k.at(0), k.at(1)};
+    // A path's keys: [[class, key], ...], or one [class, key] (older state).
+    for (const auto& [object_path, k] : j.at("keys").items()) {
+      if (k.size() == 2 && k.at(0).is_string()) {
+        s.keys[object_path].push_back(NormalizeKey(k.at(0), k.at(1)));
+      } else {
+        for (const json& one : k) s.keys[object_path].push_back(NormalizeKey(one.at(0), one.at(1)));
+      }
+    }
     for (const json& r : j.at("retired"))
       s.retired.emplace_back(r.at(0).get<std::string>(),
                              absl::FromUnixSeconds(r.at(1).get<int64_t>()));
@@ -86,7 +95,11 @@ absl::Status SaveState(const std::string& path, const PublisherState& s) {
   for (const Published& d : s.deltas) j["deltas"].push_back(RefJson(d));
   j["changed_since_snapshot"] = s.changed_since_snapshot;
   j["keys"] = json::object();
-  for (const auto& [p, k] : s.keys) j["keys"][p] = json::array({k.object_class, k.primary_key});
+  for (const auto& [p, keys] : s.keys) {
+    json list = json::array();
+    for (const ObjectKey& k : keys) list.push_back(json::array({k.object_class, k.primary_key}));
+    j["keys"][p] = std::move(list);
+  }
   j["retired"] = json::array();
   for (const auto& [p, t] : s.retired)
     j["retired"].push_back(json::array({p, absl::ToUnixSeconds(t)}));
@@ -200,8 +213,16 @@ absl::Status Publisher::CheckOptionsAndKeys() {
     }
     next_key_ = *key;
   }
-  if (::mkdir(o_.feed_dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return absl::PermissionDeniedError(absl::StrCat(o_.feed_dir, ": cannot create"));
+  std::error_code ec;
+  std::filesystem::create_directories(o_.feed_dir, ec);
+  if (ec) return absl::PermissionDeniedError(absl::StrCat(o_.feed_dir, ": ", ec.message()));
+  // A state written inside the served directory by an older version moves
+  // out of it.
+  std::string old_state = absl::StrCat(o_.feed_dir, "/", kOldStateName);
+  if (std::filesystem::exists(old_state, ec) && !std::filesystem::exists(StatePath(), ec)) {
+    std::filesystem::rename(old_state, StatePath(), ec);
+    if (ec) return absl::PermissionDeniedError(absl::StrCat(StatePath(), ": ", ec.message()));
+    RTR42_LOG_INFO("nrtm4-publish: the state moved out of the feed directory to %s", StatePath());
   }
   return absl::OkStatus();
 }
@@ -260,32 +281,38 @@ absl::Status Publisher::LoadOrStartSession() {
   return absl::OkStatus();
 }
 
-std::optional<ObjectKey> Publisher::Keyed(const std::string& path, std::string* text) {
-  absl::StatusOr<ObjectKey> key = nrtm4::KeyOf(*text);
-  if (!key.ok()) {
-    ++result_.skipped;
-    RTR42_LOG_WARNING("nrtm4-publish: %s: not published: %s", path, key.status().message());
-    return std::nullopt;
+std::vector<Publisher::Object> Publisher::ObjectsOf(const std::string& path,
+                                                    const std::string& text) {
+  std::vector<Object> out;
+  for (std::string& object : SplitOrigins(text)) {
+    absl::StatusOr<ObjectKey> key = nrtm4::KeyOf(object);
+    if (!key.ok()) {
+      ++result_.skipped;
+      RTR42_LOG_WARNING("nrtm4-publish: %s: not published: %s", path, key.status().message());
+      return {};
+    }
+    std::string source = nrtm4::SourceOf(object);
+    if (!source.empty() && !absl::EqualsIgnoreCase(source, state_.source)) {
+      ++result_.rewritten;
+      object = RewriteSource(object, source, state_.source);
+    }
+    out.push_back({*key, std::move(object)});
   }
-  std::string source = nrtm4::SourceOf(*text);
-  if (!source.empty() && !absl::EqualsIgnoreCase(source, state_.source)) {
-    ++result_.rewritten;
-    *text = RewriteSource(*text, source, state_.source);
-  }
-  return *key;
+  if (out.size() > 1) ++result_.split;
+  return out;
 }
 
 absl::Status Publisher::WriteSnapshot(const std::string& at) {
   absl::StatusOr<sources::RegistryDelta> all = git_->DeltaBetween("", at, /*every_class=*/true);
   if (!all.ok()) return all.status();
   std::vector<json> records;
-  std::map<std::string, ObjectKey> keys;
+  std::map<std::string, std::vector<ObjectKey>> keys;
   for (sources::FileChange& c : all->changes) {
     if (!c.content || c.path == roa::kFilterPath || c.path == roa::kFilter6Path) continue;
-    std::optional<ObjectKey> key = Keyed(c.path, &*c.content);
-    if (!key) continue;
-    keys[c.path] = *key;
-    records.push_back(json{{"object", std::move(*c.content)}});
+    for (Object& o : ObjectsOf(c.path, *c.content)) {
+      keys[c.path].push_back(o.key);
+      records.push_back(json{{"object", std::move(o.text)}});
+    }
   }
   FileMaker maker(o_.feed_dir, notification_);
   absl::StatusOr<FileRef> ref = maker.Write("snapshot", state_.version, records);
@@ -327,19 +354,23 @@ absl::Status Publisher::WriteDelta() {
 
 void Publisher::AddChange(sources::FileChange* change, std::vector<json>* records) {
   if (change->path == roa::kFilterPath || change->path == roa::kFilter6Path) return;
+  std::vector<Object> now;
+  if (change->content) now = ObjectsOf(change->path, *change->content);
+  // Keys the file no longer has are deleted (a changed key is a delete of
+  // the old key, then an add); every object it has now is added or modified.
   auto old = state_.keys.find(change->path);
-  std::optional<ObjectKey> now_key =
-      change->content ? Keyed(change->path, &*change->content) : std::nullopt;
-  // A changed key is a delete of the old key, then an add.
-  if (old != state_.keys.end() && (!now_key || !(*now_key == old->second))) {
-    records->push_back(json{{"action", "delete"},
-                            {"object_class", old->second.object_class},
-                            {"primary_key", old->second.primary_key}});
+  if (old != state_.keys.end()) {
+    for (const ObjectKey& k : old->second) {
+      bool kept = std::any_of(now.begin(), now.end(), [&](const Object& o) { return o.key == k; });
+      if (kept) continue;
+      records->push_back(json{
+          {"action", "delete"}, {"object_class", k.object_class}, {"primary_key", k.primary_key}});
+    }
     state_.keys.erase(old);
   }
-  if (now_key) {
-    records->push_back(json{{"action", "add_modify"}, {"object", *change->content}});
-    state_.keys[change->path] = *now_key;
+  for (Object& o : now) {
+    state_.keys[change->path].push_back(o.key);
+    records->push_back(json{{"action", "add_modify"}, {"object", std::move(o.text)}});
   }
 }
 
@@ -376,6 +407,13 @@ absl::Status Publisher::SignAndSave() {
   return WriteFileAtomically(absl::StrCat(o_.feed_dir, "/", kNotificationName), *jws);
 }
 
-std::string Publisher::StatePath() const { return absl::StrCat(o_.feed_dir, "/", kStateName); }
+std::string Publisher::StatePath() const { return StateFileFor(o_); }
+
+std::string StateFileFor(const PublishOptions& options) {
+  if (!options.state_file.empty()) return options.state_file;
+  std::string dir = options.feed_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir + kStateSuffix;
+}
 
 }  // namespace rtr42::nrtm4

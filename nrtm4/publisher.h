@@ -14,7 +14,10 @@
 // Objects whose source: is not the feed's (the dn42 registry holds ICVPN,
 // NeoNetwork and RIR objects) are published with source: rewritten and a
 // remarks: line naming the original, as sections 6.3 and 3.3.4 ask.
-// The publisher's own state sits beside them in .nrtm4-publish-state.json.
+// A route object with several origin: lines is published as one object per
+// origin (SplitOrigins, nrtm4/files.h), and route keys are canonical, so an
+// IRRd mirror takes the feed whole. The publisher's own state is kept beside
+// the feed directory (StateFileFor), never inside it.
 #ifndef RTR42_NRTM4_PUBLISHER_H_
 #define RTR42_NRTM4_PUBLISHER_H_
 
@@ -44,7 +47,13 @@ struct PublishOptions {
   bool force_snapshot = false;
   bool new_session = false;
   absl::Time now = absl::InfinitePast();  // InfinitePast: the clock
+  // The publisher's own state; empty: StateFileFor() (beside the feed
+  // directory, never inside what the web server serves).
+  std::string state_file;
 };
+
+// "<feed_dir>.nrtm4-publish-state.json", or options.state_file.
+std::string StateFileFor(const PublishOptions& options);
 
 struct PublishResult {
   std::string session_id;
@@ -57,6 +66,7 @@ struct PublishResult {
   size_t deltas_dropped = 0;  // older than 24 hours
   size_t skipped = 0;         // objects without a key (not published)
   size_t rewritten = 0;       // of another source: source: rewritten, remarks: added
+  size_t split = 0;           // route objects with several origins, published one per origin
 };
 
 // One file the feed names, and when it was written.
@@ -74,7 +84,7 @@ struct PublisherState {
   Published snapshot;
   std::vector<Published> deltas;
   bool changed_since_snapshot = false;
-  std::map<std::string, ObjectKey> keys;                    // path -> key published
+  std::map<std::string, std::vector<ObjectKey>> keys;       // path -> keys published
   std::vector<std::pair<std::string, absl::Time>> retired;  // path, when unnamed
 };
 
@@ -93,9 +103,14 @@ class Publisher {
   absl::Status CheckOptionsAndKeys();
   absl::Status OpenRegistry();
   absl::Status LoadOrStartSession();
-  // An object's key, or nullopt (logged) when it has none; `text` is
-  // rewritten when the object is of another source.
-  std::optional<ObjectKey> Keyed(const std::string& path, std::string* text);
+  // What a registry file is published as: one object (several for a route
+  // with several origins, SplitOrigins), each with its key and its text (the
+  // source rewritten when it is another's); none (logged) without a key.
+  struct Object {
+    ObjectKey key;
+    std::string text;
+  };
+  std::vector<Object> ObjectsOf(const std::string& path, const std::string& text);
   absl::Status WriteSnapshot(const std::string& commit);
   // One delta with every object the commits since the last run changed.
   absl::Status WriteDelta();

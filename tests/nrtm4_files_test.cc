@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "nrtm4/files.h"
@@ -244,14 +246,36 @@ TEST(Nrtm4FilesTest, RecordsThatAreNotObjectsAreErrors) {
 }
 
 TEST(Nrtm4FilesTest, PrimaryKeysAreCaseInsensitive) {
+  // Route keys are the canonical prefix, as IRRd keys them.
   EXPECT_EQ(*KeyOf("route6: fd42:d42::/48\norigin: as4242420000\n"),
-            (ObjectKey{"route6", "FD42:D42::/48AS4242420000"}));
+            (ObjectKey{"route6", "fd42:d42::/48AS4242420000"}));
+  EXPECT_EQ(NormalizeKey("route6", "FD42:0ABC:0001::/48AS4242420001"),
+            (ObjectKey{"route6", "fd42:abc:1::/48AS4242420001"}));
   EXPECT_EQ(*KeyOf("person: Foo Bar\nnic-hdl: fb-dn42\n"), (ObjectKey{"person", "FB-DN42"}));
   EXPECT_EQ(*KeyOf("aut-num: AS4242420000\nas-name: X\n"), (ObjectKey{"aut-num", "AS4242420000"}));
   EXPECT_EQ(NormalizeKey("Route", "172.20.0.0/24as1"), (ObjectKey{"route", "172.20.0.0/24AS1"}));
   EXPECT_FALSE(KeyOf("route: 172.20.0.0/24\n").ok());
   EXPECT_TRUE(IsUuidV4(NewUuidV4()));
   EXPECT_FALSE(IsUuidV4("ca128382-78d9-41d1-c927-1ecef15275be"));
+}
+
+// The publication policy for multi-origin dn42 route objects (draft section
+// 3.3.4): one route object per origin, each with one origin: line.
+TEST(Nrtm4FilesTest, SplitOriginsGivesOneObjectPerOrigin) {
+  std::string text =
+      "route:              172.20.0.53/32\norigin:             AS4242420001\n"
+      "origin:             AS4242420002\nmnt-by:             X-MNT\nsource:             DN42\n";
+  std::vector<std::string> objects = SplitOrigins(text);
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(*KeyOf(objects[0]), (ObjectKey{"route", "172.20.0.53/32AS4242420001"}));
+  EXPECT_EQ(*KeyOf(objects[1]), (ObjectKey{"route", "172.20.0.53/32AS4242420002"}));
+  for (const std::string& o : objects) {
+    EXPECT_EQ(std::count(o.begin(), o.end(), '\n'), 5) << o;  // one origin, one remarks
+    EXPECT_NE(o.find("remarks:            nrtm4-publish: one of 2 origins"), std::string::npos);
+    EXPECT_NE(o.find("mnt-by:             X-MNT"), std::string::npos);
+  }
+  std::string single = "route: 10.0.0.0/8\norigin: AS1\n";
+  EXPECT_EQ(SplitOrigins(single), (std::vector<std::string>{single}));
 }
 
 }  // namespace

@@ -50,7 +50,10 @@ int Main(int argc, char** argv) {
             "Notification File). 'nrtm4-publish keygen' makes a signing key pair.");
   args.AddOption("registry", "PATH", "the registry: a local git repository");
   args.AddOption("ref", "REV", "branch, tag or commit to publish (default HEAD)");
-  args.AddOption("feed-dir", "DIR", "the directory an HTTPS server serves");
+  args.AddOption("feed-dir", "DIR", "the directory an HTTPS server serves (created if missing)");
+  args.AddOption("state-file", "FILE",
+                 "the publisher's state (default: DIR.nrtm4-publish-state.json, beside the feed "
+                 "directory, never inside it)");
   args.AddOption("source", "NAME", "the IRR database name (default DN42)");
   args.AddOption("private-key", "FILE", "PEM P-256 private key that signs the feed");
   args.AddOption("public-key", "FILE", "keygen: where the public key goes");
@@ -75,6 +78,7 @@ int Main(int argc, char** argv) {
   o.registry = args.Get("registry");
   o.ref = args.Get("ref", "HEAD");
   o.feed_dir = args.Get("feed-dir");
+  o.state_file = args.Get("state-file");
   o.source = args.Get("source", "DN42");
   o.private_key_file = args.Get("private-key");
   o.next_public_key_file = args.Get("next-public-key");

@@ -87,6 +87,13 @@ served() {
 served
 same_lines "$WORK/want" "$WORK/got" "git and NRTMv4 snapshot (commit -40)" || fail "snapshot set"
 echo "snapshot: $(wc -l < "$WORK/got") VRPs, as git compiles them"
+# IRRd-compatible output: the publisher's state is not in the served
+# directory, and a multi-origin registry object is one route object per origin.
+[ ! -e "$WORK/feed/.nrtm4-publish-state.json" ] && [ -f "$WORK/feed.nrtm4-publish-state.json" ] \
+  || fail "the publisher's state is inside the feed directory"
+snap=$(ls "$WORK"/feed/*/nrtm-snapshot.*.json.gz | head -1)
+[ "$(zcat "$snap" | grep -o 'route:  *172\.20\.0\.53/32' | wc -l)" -ge 2 ] \
+  || fail "172.20.0.53/32 (several origins) is not split into one object per origin"
 grep -q 'GET /[^ ]*/nrtm-snapshot[^ ]* HTTP/1.1" 200' "$WORK/nginx/access.log" \
   || fail "the snapshot did not come from nginx: $(cat "$WORK/nginx/access.log")"
 
