@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "daemon/metrics.h"
 #include "roa/vrp_format.h"
@@ -17,7 +18,7 @@ namespace bh = boost::beast::http;
 class JsonCache {
  public:
   std::shared_ptr<const std::string> For(const std::shared_ptr<const rtr::Update>& update) {
-    std::lock_guard lock(mutex_);
+    absl::MutexLock lock(&mutex_);
     if (update && (!json_ || serial_ != update->serial() || session_ != update->session_id())) {
       roa::FormatOptions options;
       options.generated = absl::ToUnixSeconds(absl::Now());
@@ -31,10 +32,10 @@ class JsonCache {
   }
 
  private:
-  std::mutex mutex_;
-  std::shared_ptr<const std::string> json_;
-  uint32_t serial_ = 0;
-  uint16_t session_ = 0;
+  absl::Mutex mutex_;
+  std::shared_ptr<const std::string> json_ ABSL_GUARDED_BY(mutex_);
+  uint32_t serial_ ABSL_GUARDED_BY(mutex_) = 0;
+  uint16_t session_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace

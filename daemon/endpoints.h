@@ -20,6 +20,8 @@ struct EndpointOptions {
   absl::Duration stale_after = absl::Hours(1);
 };
 
+// `loop` and `server` must outlive `http`'s handlers (rtr42d's Main owns
+// all three).
 void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr::Server* server,
                        EndpointOptions options);
 

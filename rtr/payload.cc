@@ -145,7 +145,7 @@ std::optional<Response> EncodedUpdate::DiffResponse(uint8_t version, uint32_t se
   Buffer body;
   size_t count = 0;
   {
-    std::lock_guard lock(pv.diffs_mutex);
+    absl::MutexLock lock(&pv.diffs_mutex);
     if (auto it = pv.diffs.find(serial); it != pv.diffs.end()) std::tie(body, count) = it->second;
   }
   if (!body) {
@@ -154,7 +154,7 @@ std::optional<Response> EncodedUpdate::DiffResponse(uint8_t version, uint32_t se
     if (!diff) return std::nullopt;
     body = Make(EncodeDiff(version, *diff));
     count = DiffPduCount(version, *diff);
-    std::lock_guard lock(pv.diffs_mutex);
+    absl::MutexLock lock(&pv.diffs_mutex);
     if (pv.diffs.size() >= kMaxCachedDiffs) pv.diffs.erase(pv.diffs.begin());
     pv.diffs.emplace(serial, std::make_pair(body, count));
   }

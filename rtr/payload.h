@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "rtr/history.h"
 #include "rtr/pdu.h"
 
@@ -60,8 +62,9 @@ class EncodedUpdate {
   struct PerVersion {
     std::once_flag full_once;
     Buffer full;
-    std::mutex diffs_mutex;
-    std::map<uint32_t, std::pair<Buffer, size_t>> diffs;  // body and its PDU count
+    absl::Mutex diffs_mutex;
+    std::map<uint32_t, std::pair<Buffer, size_t>> diffs
+        ABSL_GUARDED_BY(diffs_mutex);  // body and its PDU count
   };
 
   std::shared_ptr<const rtr::Update> update_;

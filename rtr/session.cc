@@ -257,9 +257,32 @@ void StreamSession<Stream>::ArmStallTimer() {
 template <typename Stream>
 void StreamSession<Stream>::OnStallTimer(const boost::system::error_code& ec) {
   if (ec || closed_ || !writing_) return;
-  CloseForLimit(CloseReason::kSlowReader,
-                "slow reader: no write progress in " +
-                    absl::FormatDuration(server_.options().write_stall_timeout));
+  std::string why = "slow reader: no write progress in " +
+                    absl::FormatDuration(server_.options().write_stall_timeout);
+  if (stall_reported_) {
+    Shutdown(why + " (after Transport Failure)", /*limit=*/true);
+    return;
+  }
+  // draft-ietf-sidrops-8210bis-27 section 9: a stalled version 2 session
+  // SHOULD be sent Transport Failure (10) before it is closed. It is queued
+  // after the response being written (a PDU boundary) and given one more
+  // stall interval to get out; then the session closes either way.
+  std::optional<Buffer> report =
+      logic_.version() == 2 ? logic_.Farewell(ErrorCode::kTransportFailure, why) : std::nullopt;
+  if (!report) {
+    CloseForLimit(CloseReason::kSlowReader, why);
+    return;
+  }
+  ServerStats& stats = server_.mutable_stats();
+  ++stats.closed_by_limit[static_cast<size_t>(CloseReason::kSlowReader)];
+  ++stats.error_reports_sent;
+  ++stats.error_reports_by_code[static_cast<size_t>(ErrorCode::kTransportFailure)];
+  stall_reported_ = true;
+  closing_ = true;
+  farewell_reason_ = absl::StrCat("sent Transport Failure: ", why);
+  queued_bytes_ += (*report)->size();
+  queue_.push_back(Response{*report});
+  ArmStallTimer();
 }
 
 template <typename Stream>

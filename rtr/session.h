@@ -40,7 +40,8 @@ class Session {
   virtual const std::string& peer() const = 0;
 };
 
-// `Stream` is tcp::socket or TlsStream (already handshaken).
+// `Stream` is tcp::socket or TlsStream (already handshaken). `server` must
+// outlive the session (Server::Stop closes every session first).
 template <typename Stream>
 class StreamSession : public Session, public std::enable_shared_from_this<StreamSession<Stream>> {
  public:
@@ -86,6 +87,7 @@ class StreamSession : public Session, public std::enable_shared_from_this<Stream
   bool notify_timer_armed_ = false;
   NotifyPacer pacer_;
   std::string farewell_reason_;                       // a Farewell() is being written; then close
+  bool stall_reported_ = false;                       // Transport Failure queued after a stall
   bool heard_from_peer_ = false;                      // any byte received
   std::chrono::steady_clock::time_point last_heard_;  // last byte received (or connected)
   SessionLogic logic_;

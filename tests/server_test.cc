@@ -424,6 +424,43 @@ TEST_F(ServerTest, SlowReaderIsClosed) {
   EXPECT_EQ(reader->size(), 600000u);
 }
 
+// draft-ietf-sidrops-8210bis-27 section 9: a stalled version 2 session is
+// sent Transport Failure (10) after the response it is stuck in, and closed.
+TEST_F(ServerTest, StalledVersion2SessionGetsTransportFailure) {
+  StartServer(ServerOptions{.write_stall_timeout = absl::Seconds(2)});
+  std::vector<roa::Vrp> many;
+  for (uint32_t i = 0; i < 600000; ++i) {
+    uint8_t bytes[4] = {10, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)};
+    many.push_back({*roa::Prefix::FromBytes(roa::Family::kIpv4, bytes, 32), 32, 64512});
+  }
+  Publish(std::move(many));
+  auto stalled = Client(2);
+  std::string q;
+  AppendResetQuery(&q, 2);
+  ASSERT_TRUE(stalled->SendBytes(q).ok());
+  // Not reading until the stall limit has passed and the report is queued;
+  // then reading at once, within the interval it is given.
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (server_->stats().error_reports_by_code[10].load() == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  size_t prefixes = 0;
+  std::optional<Pdu> last;
+  while (true) {
+    absl::StatusOr<Pdu> pdu = stalled->ReadPdu(absl::Seconds(10));
+    if (!pdu.ok()) break;  // closed
+    if (pdu->type == PduType::kIpv4Prefix) ++prefixes;
+    last = *pdu;
+  }
+  EXPECT_EQ(prefixes, 600000u);
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->type, PduType::kErrorReport);
+  EXPECT_EQ(last->error_code, ErrorCode::kTransportFailure);
+  EXPECT_EQ(last->version, 2);
+  EXPECT_EQ(server_->stats().error_reports_by_code[10].load(), 1u);
+  EXPECT_EQ(server_->stats().closed_by_limit[0].load(), 1u);
+}
+
 std::vector<roa::Vrp> ManyVrps(uint32_t n) {
   std::vector<roa::Vrp> many;
   for (uint32_t i = 0; i < n; ++i) {

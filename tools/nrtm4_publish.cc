@@ -44,35 +44,29 @@ int Keygen(const Args& args) {
   return 0;
 }
 
-int Main(int argc, char** argv) {
-  Args args("nrtm4-publish",
-            "Publishes a git registry as an NRTMv4 feed (snapshot, deltas, signed Update "
-            "Notification File). 'nrtm4-publish keygen' makes a signing key pair.");
-  args.AddOption("registry", "PATH", "the registry: a local git repository");
-  args.AddOption("ref", "REV", "branch, tag or commit to publish (default HEAD)");
-  args.AddOption("feed-dir", "DIR", "the directory an HTTPS server serves (created if missing)");
-  args.AddOption("state-file", "FILE",
-                 "the publisher's state (default: DIR.nrtm4-publish-state.json, beside the feed "
-                 "directory, never inside it)");
-  args.AddOption("source", "NAME", "the IRR database name (default DN42)");
-  args.AddOption("private-key", "FILE", "PEM P-256 private key that signs the feed");
-  args.AddOption("public-key", "FILE", "keygen: where the public key goes");
-  args.AddOption("next-public-key", "FILE",
-                 "announce this key as next_signing_key (key rotation, section 8.4)");
-  args.AddOption("snapshot-interval", "SECONDS",
-                 "a new snapshot when objects changed and the last is this old (3600..86400, "
-                 "default 3600)");
-  args.AddSwitch("snapshot", "write a new snapshot now if objects changed since the last one");
-  args.AddSwitch("new-session", "start a new session (clients reinitialise from the snapshot)");
-  args.AddOption("now", "RFC3339", "pretend it is this time (tests of file expiry)");
-  if (std::optional<int> exit = args.ParseCommandLine(argc, argv, /*positional_allowed=*/true))
-    return *exit;
-  if (!args.positional().empty() && args.positional()[0] == "keygen") return Keygen(args);
-  if (!args.positional().empty()) {
-    return Fail(absl::InvalidArgumentError("unknown command " + args.positional()[0]));
-  }
+void AddOptions(Args* args) {
+  args->AddOption("registry", "PATH", "the registry: a local git repository");
+  args->AddOption("ref", "REV", "branch, tag or commit to publish (default HEAD)");
+  args->AddOption("feed-dir", "DIR", "the directory an HTTPS server serves (created if missing)");
+  args->AddOption("state-file", "FILE",
+                  "the publisher's state (default: DIR.nrtm4-publish-state.json, beside the feed "
+                  "directory, never inside it)");
+  args->AddOption("source", "NAME", "the IRR database name (default DN42)");
+  args->AddOption("private-key", "FILE", "PEM P-256 private key that signs the feed");
+  args->AddOption("public-key", "FILE", "keygen: where the public key goes");
+  args->AddOption("next-public-key", "FILE",
+                  "announce this key as next_signing_key (key rotation, section 8.4)");
+  args->AddOption("snapshot-interval", "SECONDS",
+                  "a new snapshot when objects changed and the last is this old (3600..86400, "
+                  "default 3600)");
+  args->AddSwitch("snapshot", "write a new snapshot now if objects changed since the last one");
+  args->AddSwitch("new-session", "start a new session (clients reinitialise from the snapshot)");
+  args->AddOption("now", "RFC3339", "pretend it is this time (tests of file expiry)");
+}
+
+absl::StatusOr<nrtm4::PublishOptions> OptionsFrom(const Args& args) {
   if (!args.Has("registry") || !args.Has("feed-dir") || !args.Has("private-key")) {
-    return Fail(absl::InvalidArgumentError("needs --registry, --feed-dir and --private-key"));
+    return absl::InvalidArgumentError("needs --registry, --feed-dir and --private-key");
   }
   nrtm4::PublishOptions o;
   o.registry = args.Get("registry");
@@ -83,27 +77,44 @@ int Main(int argc, char** argv) {
   o.private_key_file = args.Get("private-key");
   o.next_public_key_file = args.Get("next-public-key");
   absl::StatusOr<int64_t> interval = args.GetInt("snapshot-interval", 3600, 3600, 86400);
-  if (!interval.ok()) return Fail(interval.status());
+  if (!interval.ok()) return interval.status();
   o.snapshot_interval = absl::Seconds(*interval);
   o.force_snapshot = args.Has("snapshot");
   o.new_session = args.Has("new-session");
   if (args.Has("now")) {
     std::string err;
     if (!absl::ParseTime(absl::RFC3339_full, args.Get("now"), &o.now, &err)) {
-      return Fail(absl::InvalidArgumentError("--now: " + err));
+      return absl::InvalidArgumentError("--now: " + err);
     }
   }
+  return o;
+}
+
+int Main(int argc, char** argv) {
+  Args args("nrtm4-publish",
+            "Publishes a git registry as an NRTMv4 feed (snapshot, deltas, signed Update "
+            "Notification File). 'nrtm4-publish keygen' makes a signing key pair.");
+  AddOptions(&args);
+  if (std::optional<int> exit = args.ParseCommandLine(argc, argv, /*positional_allowed=*/true))
+    return *exit;
+  if (!args.positional().empty() && args.positional()[0] == "keygen") return Keygen(args);
+  if (!args.positional().empty()) {
+    return Fail(absl::InvalidArgumentError("unknown command " + args.positional()[0]));
+  }
+  absl::StatusOr<nrtm4::PublishOptions> o = OptionsFrom(args);
+  if (!o.ok()) return Fail(o.status());
   SetLogLevel(LogLevel::kWarning);
-  absl::StatusOr<nrtm4::PublishResult> r = nrtm4::PublishNrtm4(o);
+  absl::StatusOr<nrtm4::PublishResult> r = nrtm4::PublishNrtm4(*o);
   if (!r.ok()) return Fail(r.status());
   std::cout << absl::StrFormat(
-      "nrtm4-publish: %s session %s version %d%s%s%s%s%s\n", o.source, r->session_id, r->version,
+      "nrtm4-publish: %s session %s version %d%s%s%s%s%s%s\n", o->source, r->session_id, r->version,
       r->new_session ? ", new session" : "",
       r->wrote_delta ? absl::StrFormat(", delta with %d changes", r->changes) : "",
       r->wrote_snapshot ? absl::StrFormat(", snapshot of %d objects", r->objects) : "",
       r->deltas_dropped ? absl::StrFormat(", %d old deltas dropped", r->deltas_dropped) : "",
       r->rewritten ? absl::StrFormat(" (%d objects of other sources relabelled)", r->rewritten)
-                   : "");
+                   : "",
+      r->split ? absl::StrFormat(" (%d multi-origin route objects split)", r->split) : "");
   return 0;
 }
 
