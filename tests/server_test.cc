@@ -404,16 +404,21 @@ TEST_F(ServerTest, NotifyNeverInsideAResponseAndCoalesced) {
   EXPECT_TRUE(absl::IsDeadlineExceeded(client->ReadPdu(absl::Milliseconds(300)).status()));
 }
 
+// /32s in 10.0.0.0/8: a set whose full response is several MB.
+std::vector<roa::Vrp> ManyVrps(uint32_t n) {
+  std::vector<roa::Vrp> many;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint8_t bytes[4] = {10, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)};
+    many.push_back({*roa::Prefix::FromBytes(roa::Family::kIpv4, bytes, 32), 32, 64512});
+  }
+  return many;
+}
+
 TEST_F(ServerTest, SlowReaderIsClosed) {
   // (Long enough for the reader below to parse 600,000 PDUs between reads,
   // also in the sanitizer build.)
   StartServer(ServerOptions{.write_stall_timeout = absl::Seconds(2)});
-  std::vector<roa::Vrp> many;
-  for (uint32_t i = 0; i < 600000; ++i) {
-    uint8_t bytes[4] = {10, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)};
-    many.push_back({*roa::Prefix::FromBytes(roa::Family::kIpv4, bytes, 32), 32, 64512});
-  }
-  Publish(std::move(many));
+  Publish(ManyVrps(600000));
   auto reader = Client();
   auto stalled = Client();
   std::string q;
@@ -428,12 +433,7 @@ TEST_F(ServerTest, SlowReaderIsClosed) {
 // sent Transport Failure (10) after the response it is stuck in, and closed.
 TEST_F(ServerTest, StalledVersion2SessionGetsTransportFailure) {
   StartServer(ServerOptions{.write_stall_timeout = absl::Seconds(2)});
-  std::vector<roa::Vrp> many;
-  for (uint32_t i = 0; i < 600000; ++i) {
-    uint8_t bytes[4] = {10, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)};
-    many.push_back({*roa::Prefix::FromBytes(roa::Family::kIpv4, bytes, 32), 32, 64512});
-  }
-  Publish(std::move(many));
+  Publish(ManyVrps(600000));
   auto stalled = Client(2);
   std::string q;
   AppendResetQuery(&q, 2);
@@ -459,15 +459,6 @@ TEST_F(ServerTest, StalledVersion2SessionGetsTransportFailure) {
   EXPECT_EQ(last->version, 2);
   EXPECT_EQ(server_->stats().error_reports_by_code[10].load(), 1u);
   EXPECT_EQ(server_->stats().closed_by_limit[0].load(), 1u);
-}
-
-std::vector<roa::Vrp> ManyVrps(uint32_t n) {
-  std::vector<roa::Vrp> many;
-  for (uint32_t i = 0; i < n; ++i) {
-    uint8_t bytes[4] = {10, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)};
-    many.push_back({*roa::Prefix::FromBytes(roa::Family::kIpv4, bytes, 32), 32, 64512});
-  }
-  return many;
 }
 
 TEST_F(ServerTest, SlowReaderNeverStallsOthers) {
