@@ -16,6 +16,10 @@ for v in 1 0; do
   port=$(free_port)
   start "rtr42d-v$v" "$TOOLS/rtr42d" $registry --listen "127.0.0.1:$port" --max-version $v
   wait_for 20 port_open "$port" || { cat "$WORK/rtr42d-v$v.log"; fail "rtr42d did not start"; }
+  # A set first: RTRlib answers No Data Available by waiting out its retry
+  # interval (the registry compile takes longer in the sanitizer build).
+  wait_for 60 grep -q 'serial 1 (session' "$WORK/rtr42d-v$v.log" \
+    || { cat "$WORK/rtr42d-v$v.log"; fail "rtr42d made no set"; }
   # rtrclient -e exports the table once synchronised, then exits.
   timeout 60 rtrclient -e -t csv -o "$WORK/rtrlib$v.csv" tcp 127.0.0.1 "$port" > "$WORK/rtrclient$v.log" 2>&1 \
     || { tail "$WORK/rtrclient$v.log"; fail "rtrclient failed against v$v"; }
