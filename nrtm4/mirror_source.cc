@@ -23,9 +23,18 @@ using nrtm4::FileRef;
 using nrtm4::Notification;
 using nrtm4::ObjectKey;
 
-constexpr char kStateFile[] = "state.json";
+// The JSON state file of earlier versions, replaced by the database.
+constexpr char kOldStateFile[] = "state.json";
 
-bool IsRouteClass(const std::string& cls) { return cls == "route" || cls == "route6"; }
+bool IsRouteClass(absl::string_view cls) {
+  return absl::EqualsIgnoreCase(cls, "route") || absl::EqualsIgnoreCase(cls, "route6");
+}
+
+// The class of an RPSL object: its first attribute's name.
+absl::string_view ClassOf(absl::string_view text) {
+  text = absl::StripLeadingAsciiWhitespace(text);
+  return text.substr(0, std::min(text.find(':'), text.size()));
+}
 
 }  // namespace
 
@@ -34,8 +43,9 @@ std::string ObjectPath(const ObjectKey& key) {
                       absl::StrReplaceAll(key.primary_key, {{"/", "_"}}));
 }
 
-MirrorSource::MirrorSource(MirrorOptions options, std::unique_ptr<nrtm4::Fetcher> fetcher)
-    : options_(std::move(options)), fetcher_(std::move(fetcher)) {}
+MirrorSource::MirrorSource(MirrorOptions options, std::unique_ptr<Fetcher> fetcher,
+                           std::unique_ptr<MirrorStore> store)
+    : options_(std::move(options)), fetcher_(std::move(fetcher)), store_(std::move(store)) {}
 
 absl::StatusOr<std::unique_ptr<MirrorSource>> MirrorSource::Open(MirrorOptions options) {
   if (!nrtm4::IsRpslName(options.source)) {
@@ -48,9 +58,8 @@ absl::StatusOr<std::unique_ptr<MirrorSource>> MirrorSource::Open(MirrorOptions o
   if (!key.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(options.key_file, ": ", key.status().message()));
   }
-  nrtm4::Fetcher::Options fo;
-  fo.ca_file = options.ca_file;
-  absl::StatusOr<std::unique_ptr<nrtm4::Fetcher>> fetcher = nrtm4::Fetcher::Create(options.url, fo);
+  if (!options.ca_file.empty()) options.fetch.https.ca_file = options.ca_file;
+  absl::StatusOr<std::unique_ptr<Fetcher>> fetcher = Fetcher::Create(options.url, options.fetch);
   if (!fetcher.ok()) return fetcher.status();
   if (options.state_dir.empty()) {
     options.state_dir = absl::StrCat(CacheDir(), "/nrtm4-", absl::AsciiStrToLower(options.source));
@@ -61,13 +70,28 @@ absl::StatusOr<std::unique_ptr<MirrorSource>> MirrorSource::Open(MirrorOptions o
     return absl::PermissionDeniedError(
         absl::StrCat(options.state_dir, ": cannot create the directory: ", ec.message()));
   }
-  std::unique_ptr<MirrorSource> src(new MirrorSource(std::move(options), std::move(*fetcher)));
-  src->state_.key = *key;
-  if (absl::Status s = src->LoadState(); !s.ok()) {
-    RTR42_LOG_WARNING("nrtm4 %s: %s; starting a new mirror from the snapshot", src->options_.source,
-                      s.message());
-    src->state_ = State{};
-    src->state_.key = *key;
+  absl::StatusOr<std::unique_ptr<MirrorStore>> store =
+      MirrorStore::Open(absl::StrCat(options.state_dir, "/", kMirrorDatabase));
+  if (!store.ok()) return store.status();
+  std::unique_ptr<MirrorSource> src(
+      new MirrorSource(std::move(options), std::move(*fetcher), std::move(*store)));
+  const std::string& source = src->options_.source;
+  std::string old_state = absl::StrCat(src->options_.state_dir, "/", kOldStateFile);
+  if (std::filesystem::exists(old_state, ec)) {
+    RTR42_LOG_WARNING(
+        "nrtm4 %s: %s (the JSON state of earlier versions) is not read any more; "
+        "the mirror starts again from the snapshot",
+        source, old_state);
+    std::filesystem::remove(old_state, ec);
+  }
+  if (absl::Status s = src->LoadState(*key); !s.ok()) {
+    RTR42_LOG_WARNING("nrtm4 %s: %s; starting a new mirror from the snapshot", source, s.message());
+    absl::Status wiped = src->store_->Begin();
+    if (wiped.ok()) wiped = src->store_->Wipe();
+    if (wiped.ok()) wiped = src->store_->Commit();
+    if (!wiped.ok()) return wiped;
+    src->meta_ = MirrorMeta{source, src->options_.url, "", 0, *key, std::nullopt, {}};
+    src->object_count_ = 0;
   }
   return src;
 }
@@ -76,62 +100,29 @@ std::string MirrorSource::Describe() const {
   return absl::StrCat("nrtm4 ", options_.source, " ", options_.url);
 }
 
-absl::Status MirrorSource::LoadState() {
-  std::string path = absl::StrCat(options_.state_dir, "/", kStateFile);
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return absl::OkStatus();  // a first run
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
-  json j = json::parse(*text, nullptr, false);
-  if (!j.is_object() || j.value("source", "") != options_.source ||
-      j.value("url", "") != options_.url || !j.contains("objects") || !j["objects"].is_array() ||
-      !j.contains("key")) {
-    return absl::DataLossError(absl::StrCat(path, " is corrupt or for another feed"));
+absl::Status MirrorSource::LoadState(const std::string& configured_key) {
+  meta_ = MirrorMeta{options_.source, options_.url, "", 0, configured_key, std::nullopt, {}};
+  absl::StatusOr<std::optional<MirrorMeta>> meta = store_->LoadMeta();
+  if (!meta.ok()) return meta.status();
+  if (!meta->has_value()) return absl::OkStatus();  // a first run
+  if ((*meta)->source != options_.source || (*meta)->url != options_.url) {
+    return absl::DataLossError(absl::StrCat(store_->path(), " is for another feed (",
+                                            (*meta)->source, " ", (*meta)->url, ")"));
   }
-  State s;
-  s.session_id = j.value("session_id", "");
-  s.version = j.value("version", uint64_t{0});
-  s.key = j.value("key", "");
-  if (j.contains("next_key") && j["next_key"].is_string()) s.next_key = j["next_key"];
-  if (j.contains("hashes") && j["hashes"].is_array()) {
-    for (const json& h : j["hashes"]) {
-      if (!h.is_array() || h.size() != 3)
-        return absl::DataLossError(path + " has a bad hash entry");
-      s.hashes[{h[0].get<std::string>()[0], h[1].get<uint64_t>()}] = h[2].get<std::string>();
-    }
+  if (!nrtm4::NormalizePublicKey((*meta)->key).ok()) {
+    return absl::DataLossError(store_->path() + " has a bad key");
   }
-  for (const json& o : j["objects"]) {
-    if (!o.is_string()) return absl::DataLossError(path + " has a bad object");
-    absl::StatusOr<ObjectKey> key = nrtm4::KeyOf(o.get<std::string>());
-    if (!key.ok()) return absl::DataLossError(path + " has an object without a key");
-    s.objects[*key] = o.get<std::string>();
-  }
-  if (!nrtm4::NormalizePublicKey(s.key).ok()) return absl::DataLossError(path + " has a bad key");
-  if (s.key != state_.key) {
+  absl::StatusOr<uint64_t> count = store_->CountObjects();
+  if (!count.ok()) return count.status();
+  if ((*meta)->key != configured_key) {
     RTR42_LOG_INFO("nrtm4 %s: using the signing key rotated to earlier (from %s), not --nrtm4-key",
-                   options_.source, path);
+                   options_.source, store_->path());
   }
-  state_ = std::move(s);
+  meta_ = std::move(**meta);
+  object_count_ = *count;
   RTR42_LOG_INFO("nrtm4 %s: resuming session %s at version %d with %d route objects",
-                 options_.source, state_.session_id, state_.version, state_.objects.size());
+                 options_.source, meta_.session_id, meta_.version, object_count_);
   return absl::OkStatus();
-}
-
-absl::Status MirrorSource::SaveState() const {
-  json j = json::object();
-  j["source"] = options_.source;
-  j["url"] = options_.url;
-  j["session_id"] = state_.session_id;
-  j["version"] = state_.version;
-  j["key"] = state_.key;
-  if (state_.next_key) j["next_key"] = *state_.next_key;
-  j["hashes"] = json::array();
-  for (const auto& [k, hash] : state_.hashes) {
-    j["hashes"].push_back(json::array({std::string(1, k.first), k.second, hash}));
-  }
-  j["objects"] = json::array();
-  for (const auto& [key, text] : state_.objects) j["objects"].push_back(text);
-  return WriteFileAtomically(absl::StrCat(options_.state_dir, "/", kStateFile), j.dump());
 }
 
 absl::StatusOr<std::string> MirrorSource::Fetch(const FileRef& ref, const std::string& kind) {
@@ -150,16 +141,18 @@ absl::StatusOr<std::string> MirrorSource::Fetch(const FileRef& ref, const std::s
 
 void MirrorSource::AddObject(const std::string& text, const Notification& n,
                              const std::string& where,
-                             std::function<void(ObjectKey, std::string)> put) {
+                             const std::function<void(ObjectKey, std::string)>& put) {
+  // The class first: an IRR's snapshot is mostly other classes, which are
+  // not parsed further.
+  if (!IsRouteClass(ClassOf(text))) {
+    ++last_ignored_;
+    return;
+  }
   absl::StatusOr<ObjectKey> key = nrtm4::KeyOf(text);
   if (!key.ok()) {
     ++last_skipped_;
     RTR42_LOG_WARNING("nrtm4 %s: %s: invalid object skipped: %s", n.source, where,
                       key.status().message());
-    return;
-  }
-  if (!IsRouteClass(key->object_class)) {
-    ++last_ignored_;
     return;
   }
   std::string source = nrtm4::SourceOf(text);
@@ -182,23 +175,56 @@ absl::Status MirrorSource::LoadSnapshot(const Notification& n, Pending* p) {
   if (!header->has_value()) return absl::InvalidArgumentError("snapshot file is empty");
   if (absl::Status s = nrtm4::CheckHeader(**header, "snapshot", n, n.snapshot.version); !s.ok())
     return s;
+  if (absl::Status s = store_->ClearObjects(); !s.ok()) return s;
   p->full = true;
-  p->full_objects.clear();
-  p->overlay.clear();
+  p->changes.clear();
+  absl::Status stored;
+  constexpr size_t kProgressEvery = 1'000'000;
   while (true) {
     auto record = (*reader)->Next();
     if (!record.ok()) return record.status();
     if (!record->has_value()) break;
     const json& r = **record;
+    size_t number = (*reader)->records();
     if (!r.contains("object") || !r["object"].is_string()) {
-      return absl::InvalidArgumentError(absl::StrCat("snapshot ", n.snapshot.version, " record ",
-                                                     (*reader)->records(), " has no \"object\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("snapshot ", n.snapshot.version, " record ", number, " has no \"object\""));
     }
     AddObject(r["object"].get<std::string>(), n,
-              absl::StrCat("snapshot ", n.snapshot.version, " record ", (*reader)->records()),
-              [&](ObjectKey k, std::string t) { p->full_objects[std::move(k)] = std::move(t); });
+              absl::StrCat("snapshot ", n.snapshot.version, " record ", number),
+              [&](ObjectKey k, std::string t) {
+                if (stored.ok()) stored = store_->Put(k, t);
+              });
+    if (!stored.ok()) return stored;
+    if (number % kProgressEvery == 0) {
+      RTR42_LOG_INFO("nrtm4 %s: snapshot %d: %d records read", n.source, n.snapshot.version,
+                     number);
+    }
   }
   p->meta.version = n.snapshot.version;
+  return absl::OkStatus();
+}
+
+absl::Status MirrorSource::Record(const ObjectKey& key, std::optional<std::string> text,
+                                  Pending* p) {
+  if (p->full) {  // the whole set goes to the compiler anyway
+    if (text) return store_->Put(key, *text);
+    return store_->Erase(key).status();
+  }
+  auto [it, first] = p->changes.try_emplace(key);
+  if (text) {
+    absl::StatusOr<bool> existed = store_->Contains(key);
+    if (!existed.ok()) return existed.status();
+    if (absl::Status s = store_->Put(key, *text); !s.ok()) return s;
+    if (first) it->second.existed = *existed;
+    if (!*existed) ++p->count;
+  } else {
+    absl::StatusOr<bool> existed = store_->Erase(key);
+    if (!existed.ok()) return existed.status();
+    if (first) it->second.existed = *existed;
+    if (*existed) --p->count;
+  }
+  it->second.text = std::move(text);
   return absl::OkStatus();
 }
 
@@ -215,15 +241,10 @@ absl::Status MirrorSource::ApplyDelta(const Notification& n, const FileRef& ref,
   if (!header.ok()) return header.status();
   if (!header->has_value()) return absl::InvalidArgumentError("delta file is empty");
   if (absl::Status s = nrtm4::CheckHeader(**header, "delta", n, ref.version); !s.ok()) return s;
-  // A delta is applied whole or not at all (section 4.3): changes go to a
-  // local overlay first.
-  absl::flat_hash_map<ObjectKey, std::optional<std::string>> changes;
-  std::vector<ObjectKey> order;
-  auto set = [&](ObjectKey k, std::optional<std::string> t) {
-    auto [it, inserted] = changes.try_emplace(k, std::move(t));
-    if (!inserted) it->second = std::move(t);
-    if (inserted) order.push_back(std::move(k));
-  };
+  // Every record is checked before the first change is made (section 4.3:
+  // a delta is applied whole or not at all; the transaction would undo a
+  // partial one too).
+  std::vector<std::pair<ObjectKey, std::optional<std::string>>> changes;
   size_t count = 0;
   while (true) {
     auto record = (*reader)->Next();
@@ -240,13 +261,14 @@ absl::Status MirrorSource::ApplyDelta(const Notification& n, const FileRef& ref,
       }
       ObjectKey key = nrtm4::NormalizeKey(r["object_class"].get<std::string>(),
                                           r["primary_key"].get<std::string>());
-      if (IsRouteClass(key.object_class)) set(std::move(key), std::nullopt);
+      if (IsRouteClass(key.object_class)) changes.emplace_back(std::move(key), std::nullopt);
     } else if (action == "add_modify") {
       if (!r.contains("object") || !r["object"].is_string()) {
         return absl::InvalidArgumentError(where + ": add_modify without an object");
       }
-      AddObject(r["object"].get<std::string>(), n, where,
-                [&](ObjectKey k, std::string t) { set(std::move(k), std::move(t)); });
+      AddObject(r["object"].get<std::string>(), n, where, [&](ObjectKey k, std::string t) {
+        changes.emplace_back(std::move(k), std::move(t));
+      });
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": action is not \"delete\" or \"add_modify\""));
@@ -254,34 +276,20 @@ absl::Status MirrorSource::ApplyDelta(const Notification& n, const FileRef& ref,
   }
   if (count == 0)
     return absl::InvalidArgumentError(absl::StrCat("delta ", ref.version, " has no changes"));
-  for (ObjectKey& k : order) {
-    if (p->full) {
-      if (changes[k]) {
-        p->full_objects[k] = *changes[k];
-      } else {
-        p->full_objects.erase(k);
-      }
-    } else {
-      p->overlay[k] = std::move(changes[k]);
-    }
+  for (auto& [key, text] : changes) {
+    if (absl::Status s = Record(key, std::move(text), p); !s.ok()) return s;
   }
   p->meta.version = ref.version;
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<sources::RegistryDelta>> MirrorSource::Poll() {
-  pending_.reset();
-  last_skipped_ = last_ignored_ = 0;
-  absl::StatusOr<std::string> jws = fetcher_->GetNotification();
-  if (!jws.ok()) return jws.status();
-
+absl::StatusOr<Notification> MirrorSource::VerifyNotification(const std::string& jws,
+                                                              MirrorMeta* meta) {
   // Section 4.4 and 8.4: the current key, else a next key seen before.
-  State meta = state_;
-  meta.objects.clear();
-  absl::StatusOr<std::string> payload = nrtm4::JwsVerify(*jws, state_.key);
+  absl::StatusOr<std::string> payload = nrtm4::JwsVerify(jws, meta_.key);
   bool rotated = false;
-  if (!payload.ok() && state_.next_key) {
-    absl::StatusOr<std::string> with_next = nrtm4::JwsVerify(*jws, *state_.next_key);
+  if (!payload.ok() && meta_.next_key) {
+    absl::StatusOr<std::string> with_next = nrtm4::JwsVerify(jws, *meta_.next_key);
     if (with_next.ok()) {
       payload = std::move(with_next);
       rotated = true;
@@ -290,130 +298,156 @@ absl::StatusOr<std::optional<sources::RegistryDelta>> MirrorSource::Poll() {
   if (!payload.ok()) {
     return absl::PermissionDeniedError(
         absl::StrCat("Update Notification File rejected: ", payload.status().message(),
-                     state_.next_key ? " (nor with the next signing key)" : ""));
+                     meta_.next_key ? " (nor with the next signing key)" : ""));
   }
-  absl::StatusOr<Notification> parsed = nrtm4::ParseNotification(*payload);
-  if (!parsed.ok()) return parsed.status();
-  const Notification& n = *parsed;
-  if (n.source != options_.source) {
+  absl::StatusOr<Notification> n = nrtm4::ParseNotification(*payload);
+  if (!n.ok()) return n.status();
+  if (n->source != options_.source) {
     return absl::InvalidArgumentError(absl::StrCat("Update Notification File is for source ",
-                                                   n.source, ", not ", options_.source));
+                                                   n->source, ", not ", options_.source));
   }
   if (rotated) {
-    meta.key = *state_.next_key;
-    meta.next_key.reset();
+    RTR42_LOG_INFO("nrtm4 %s: the next signing key verified; it is now the key", n->source);
+    meta->key = *meta_.next_key;
+    meta->next_key.reset();
   }
-  if (n.next_signing_key && *n.next_signing_key != meta.key) meta.next_key = n.next_signing_key;
-
-  absl::Time now = absl::Now();
-  last_stale_ = now - n.timestamp > options_.stale_after;
-  if (last_stale_ && last_stale_logged_ != n.timestamp) {
-    last_stale_logged_ = n.timestamp;
-    RTR42_LOG_WARNING("nrtm4 %s: the Update Notification File is stale: generated %s, over %s ago",
-                      n.source,
-                      absl::FormatTime(absl::RFC3339_sec, n.timestamp, absl::UTCTimeZone()),
-                      absl::FormatDuration(options_.stale_after));
-  }
-
-  Pending p;
-  bool same_session = !state_.session_id.empty() && n.session_id == state_.session_id;
-  if (same_session) {
-    if (n.version < state_.version) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("Update Notification File rejected: version ", n.version,
-                       n.version + 1 == state_.version ? " is one behind" : " is far behind",
-                       " ours (", state_.version, ")"));
-    }
-    // Section 4.3: a file already seen must keep its hash.
-    auto check = [&](char kind, const FileRef& ref) -> absl::Status {
-      auto it = state_.hashes.find({kind, ref.version});
-      if (it != state_.hashes.end() && it->second != ref.hash) {
-        return absl::DataLossError(absl::StrCat(
-            "Update Notification File rejected: ", kind == 's' ? "snapshot " : "delta ",
-            ref.version, " now has another hash"));
-      }
-      return absl::OkStatus();
-    };
-    if (absl::Status s = check('s', n.snapshot); !s.ok()) return s;
-    for (const FileRef& d : n.deltas) {
-      if (absl::Status s = check('d', d); !s.ok()) return s;
-    }
-  }
-  p.meta = meta;
-  if (!same_session) {
-    if (!state_.session_id.empty()) {
-      RTR42_LOG_WARNING("nrtm4 %s: session changed from %s to %s: reinitialising from the snapshot",
-                        n.source, state_.session_id, n.session_id);
-    }
-    p.meta.session_id = n.session_id;
-    p.meta.hashes.clear();
-    if (absl::Status s = LoadSnapshot(n, &p); !s.ok()) return s;
-    for (const FileRef& d : n.deltas) {
-      if (d.version <= p.meta.version) continue;
-      if (absl::Status s = ApplyDelta(n, d, &p); !s.ok()) return s;
-    }
-  } else if (n.version > state_.version) {
-    bool reaches = !n.deltas.empty() && n.deltas.front().version <= state_.version + 1;
-    if (!reaches) {
-      RTR42_LOG_WARNING(
-          "nrtm4 %s: deltas do not reach back to version %d: reinitialising from "
-          "snapshot %d",
-          n.source, state_.version + 1, n.snapshot.version);
-      if (absl::Status s = LoadSnapshot(n, &p); !s.ok()) return s;
-    }
-    for (const FileRef& d : n.deltas) {
-      if (d.version <= p.meta.version) continue;
-      if (absl::Status s = ApplyDelta(n, d, &p); !s.ok()) return s;
-    }
-  }
-  p.meta.hashes[{'s', n.snapshot.version}] = n.snapshot.hash;
-  for (const FileRef& d : n.deltas) p.meta.hashes[{'d', d.version}] = d.hash;
-  // Remember only what the notification still names.
-  for (auto it = p.meta.hashes.begin(); it != p.meta.hashes.end();) {
-    bool named = (it->first.first == 's' && it->first.second == n.snapshot.version) ||
-                 std::any_of(n.deltas.begin(), n.deltas.end(),
-                             [&](const FileRef& d) { return d.version == it->first.second; });
-    it = named ? std::next(it) : p.meta.hashes.erase(it);
-  }
-  if (rotated)
-    RTR42_LOG_INFO("nrtm4 %s: the next signing key verified; it is now the key", n.source);
-
-  bool objects_changed = p.full || !p.overlay.empty();
-  if (!objects_changed && delivered_) {
-    // Nothing for the compiler; the metadata (keys, hashes) is kept at once.
-    Objects objects = std::move(state_.objects);
-    state_ = std::move(p.meta);
-    state_.objects = std::move(objects);
-    if (absl::Status s = SaveState(); !s.ok()) return s;
-    return std::nullopt;
-  }
-  sources::RegistryDelta delta = MakeDelta(p);
-  pending_ = std::move(p);
-  return std::optional<sources::RegistryDelta>(std::move(delta));
+  if (n->next_signing_key && *n->next_signing_key != meta->key)
+    meta->next_key = n->next_signing_key;
+  return n;
 }
 
-sources::RegistryDelta MirrorSource::MakeDelta(const Pending& p) const {
+absl::Status MirrorSource::CheckSameSession(const Notification& n) const {
+  if (n.version < meta_.version) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("Update Notification File rejected: version ", n.version,
+                     n.version + 1 == meta_.version ? " is one behind" : " is far behind",
+                     " ours (", meta_.version, ")"));
+  }
+  // Section 4.3: a file already seen must keep its hash.
+  auto check = [&](char kind, const FileRef& ref) -> absl::Status {
+    auto it = meta_.hashes.find({kind, ref.version});
+    if (it != meta_.hashes.end() && it->second != ref.hash) {
+      return absl::DataLossError(
+          absl::StrCat("Update Notification File rejected: ", kind == 's' ? "snapshot " : "delta ",
+                       ref.version, " now has another hash"));
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = check('s', n.snapshot); !s.ok()) return s;
+  for (const FileRef& d : n.deltas) {
+    if (absl::Status s = check('d', d); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MirrorSource::Update(const Notification& n, Pending* p) {
+  bool same_session = !meta_.session_id.empty() && n.session_id == meta_.session_id;
+  if (same_session) {
+    if (absl::Status s = CheckSameSession(n); !s.ok()) return s;
+    bool reaches = !n.deltas.empty() && n.deltas.front().version <= meta_.version + 1;
+    if (n.version > meta_.version && !reaches) {
+      RTR42_LOG_WARNING(
+          "nrtm4 %s: deltas do not reach back to version %d: reinitialising from snapshot %d",
+          n.source, meta_.version + 1, n.snapshot.version);
+      if (absl::Status s = LoadSnapshot(n, p); !s.ok()) return s;
+    }
+  } else {
+    if (!meta_.session_id.empty()) {
+      RTR42_LOG_WARNING("nrtm4 %s: session changed from %s to %s: reinitialising from the snapshot",
+                        n.source, meta_.session_id, n.session_id);
+    }
+    p->meta.session_id = n.session_id;
+    p->meta.hashes.clear();
+    if (absl::Status s = LoadSnapshot(n, p); !s.ok()) return s;
+  }
+  for (const FileRef& d : n.deltas) {
+    if (d.version <= p->meta.version) continue;
+    if (absl::Status s = ApplyDelta(n, d, p); !s.ok()) return s;
+  }
+  // Remember the hashes of what the notification names, and only those.
+  p->meta.hashes.clear();
+  p->meta.hashes[{'s', n.snapshot.version}] = n.snapshot.hash;
+  for (const FileRef& d : n.deltas) p->meta.hashes[{'d', d.version}] = d.hash;
+  if (p->full) {
+    absl::StatusOr<uint64_t> count = store_->CountObjects();
+    if (!count.ok()) return count.status();
+    p->count = *count;
+  }
+  return absl::OkStatus();
+}
+
+void MirrorSource::NoteStaleness(absl::Time generated) {
+  last_stale_ = absl::Now() - generated > options_.stale_after;
+  if (last_stale_ && last_stale_logged_ != generated) {
+    last_stale_logged_ = generated;
+    RTR42_LOG_WARNING("nrtm4 %s: the Update Notification File is stale: generated %s, over %s ago",
+                      options_.source,
+                      absl::FormatTime(absl::RFC3339_sec, generated, absl::UTCTimeZone()),
+                      absl::FormatDuration(options_.stale_after));
+  }
+}
+
+absl::StatusOr<std::optional<sources::RegistryDelta>> MirrorSource::Poll() {
+  store_->Rollback();  // what the compiler did not take
+  pending_.reset();
+  last_skipped_ = last_ignored_ = 0;
+  last_not_modified_ = false;
+  absl::StatusOr<NotificationFetch> got =
+      fetcher_->GetNotification(delivered_ ? validators_ : http::Validators{});
+  if (!got.ok()) return got.status();
+  if (got->not_modified) {
+    last_not_modified_ = true;
+    NoteStaleness(generated_);
+    return std::nullopt;
+  }
+  Pending p;
+  p.meta = meta_;
+  p.validators = got->validators;
+  p.count = object_count_;
+  absl::StatusOr<Notification> n = VerifyNotification(got->body, &p.meta);
+  if (!n.ok()) return n.status();
+  NoteStaleness(n->timestamp);
+  p.generated = n->timestamp;
+  if (absl::Status s = store_->Begin(); !s.ok()) return s;
+  absl::Status s = Update(*n, &p);
+  if (s.ok()) s = store_->SaveMeta(p.meta);
+  if (!s.ok()) {
+    store_->Rollback();
+    return s;
+  }
+  if (!p.full && p.changes.empty() && delivered_) {
+    // Nothing for the compiler; the metadata (keys, hashes) is kept at once.
+    if (absl::Status c = store_->Commit(); !c.ok()) return c;
+    meta_ = std::move(p.meta);
+    validators_ = std::move(p.validators);
+    generated_ = p.generated;
+    return std::nullopt;
+  }
+  absl::StatusOr<sources::RegistryDelta> delta = MakeDelta(p);
+  if (!delta.ok()) {
+    store_->Rollback();
+    return delta.status();
+  }
+  pending_ = std::move(p);
+  return std::optional<sources::RegistryDelta>(std::move(*delta));
+}
+
+absl::StatusOr<sources::RegistryDelta> MirrorSource::MakeDelta(const Pending& p) {
   sources::RegistryDelta delta;
   delta.revision =
       absl::StrCat("nrtm4 ", options_.source, " ", p.meta.session_id, " version ", p.meta.version);
   if (p.full || !delivered_) {
     delta.full = true;
-    const Objects* objects = p.full ? &p.full_objects : &state_.objects;
-    for (const auto& [key, text] : *objects) {
-      auto o = p.full ? p.overlay.end() : p.overlay.find(key);
-      if (o != p.overlay.end()) continue;  // below
-      delta.changes.push_back({ObjectPath(key), text});
-    }
-    if (!p.full) {
-      for (const auto& [key, text] : p.overlay) {
-        if (text) delta.changes.push_back({ObjectPath(key), *text});
-      }
-    }
+    delta.changes.reserve(p.count);
+    absl::Status s = store_->ForEachObject([&](ObjectKey key, std::string text) {
+      delta.changes.push_back({ObjectPath(key), std::move(text)});
+    });
+    if (!s.ok()) return s;
     return delta;
   }
-  for (const auto& [key, text] : p.overlay) {
-    if (!text && !state_.objects.contains(key)) continue;  // came and went
-    delta.changes.push_back({ObjectPath(key), text});
+  for (const auto& [key, change] : p.changes) {
+    if (!change.text && !change.existed) continue;  // came and went
+    delta.changes.push_back({ObjectPath(key), change.text});
   }
   return delta;
 }
@@ -421,21 +455,18 @@ sources::RegistryDelta MirrorSource::MakeDelta(const Pending& p) const {
 void MirrorSource::Confirm() {
   if (!pending_) return;
   Pending& p = *pending_;
-  Objects objects = p.full ? std::move(p.full_objects) : std::move(state_.objects);
-  for (auto& [key, text] : p.overlay) {
-    if (text) {
-      objects[key] = std::move(*text);
-    } else {
-      objects.erase(key);
-    }
+  if (absl::Status s = store_->Commit(); !s.ok()) {
+    // The compiler has the objects; the next poll applies the same files to
+    // the state confirmed before, which changes nothing it has.
+    RTR42_LOG_ERROR("nrtm4 %s: cannot save the mirror state: %s", options_.source, s.message());
+  } else {
+    meta_ = std::move(p.meta);
+    validators_ = std::move(p.validators);
+    generated_ = p.generated;
+    object_count_ = p.count;
   }
-  state_ = std::move(p.meta);
-  state_.objects = std::move(objects);
   pending_.reset();
   delivered_ = true;
-  if (absl::Status s = SaveState(); !s.ok()) {
-    RTR42_LOG_ERROR("nrtm4 %s: cannot save the mirror state: %s", options_.source, s.message());
-  }
 }
 
 }  // namespace rtr42::nrtm4
