@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <utility>  // before Boost 1.74's asio (see rtr/asio.h)
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -57,7 +58,10 @@ class Exchange {
   using Parser = bhttp::response_parser<Body>;
 
   Exchange(const ClientOptions& options, const HttpsUrl& url)
-      : options_(options), url_(url), tls_(ssl::context::tls_client), stream_(io_, tls_) {}
+      : options_(options),
+        url_(url),
+        tls_(MakeContext(options, &context_status_)),
+        stream_(io_, tls_) {}
 
   absl::StatusOr<Reply> Run(const Validators& if_changed, uint64_t limit,
                             const std::function<absl::Status(Parser&)>& open_body) {
@@ -97,23 +101,32 @@ class Exchange {
     return absl::UnavailableError(absl::StrCat(url_.ToString(), ": ", doing, ": ", ec.message()));
   }
 
-  absl::Status SetUpTls() {
+  // The context is made before the stream (an SSL object takes its
+  // settings when it is created); the peer checks are set on the stream.
+  static ssl::context MakeContext(const ClientOptions& options, absl::Status* status) {
+    ssl::context tls(ssl::context::tls_client);
     beast::error_code ec;
-    tls_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    if (!options_.ca_file.empty()) {
-      tls_.load_verify_file(options_.ca_file, ec);
+    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    if (!options.ca_file.empty()) {
+      tls.load_verify_file(options.ca_file, ec);
       if (ec) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(options_.ca_file, ": cannot load the CA certificates: ", ec.message()));
+        *status = absl::InvalidArgumentError(
+            absl::StrCat(options.ca_file, ": cannot load the CA certificates: ", ec.message()));
       }
     } else {
-      tls_.set_default_verify_paths(ec);
+      tls.set_default_verify_paths(ec);
     }
-    tls_.set_verify_mode(ssl::verify_peer);
-    tls_.set_verify_callback(ssl::host_name_verification(url_.host));
-    if (!SSL_set_tlsext_host_name(stream_.native_handle(), url_.host.c_str())) {
-      return absl::InternalError("cannot set the TLS server name");
+    return tls;
+  }
+
+  absl::Status SetUpTls() {
+    if (!context_status_.ok()) return context_status_;
+    beast::error_code ec;
+    stream_.set_verify_mode(ssl::verify_peer, ec);
+    if (!ec) stream_.set_verify_callback(ssl::host_name_verification(url_.host), ec);
+    if (ec || !SSL_set_tlsext_host_name(stream_.native_handle(), url_.host.c_str())) {
+      return absl::InternalError("cannot set up the TLS client");
     }
     return absl::OkStatus();
   }
@@ -210,6 +223,7 @@ class Exchange {
   const ClientOptions& options_;
   const HttpsUrl& url_;
   asio::io_context io_;
+  absl::Status context_status_;  // before tls_, which sets it
   ssl::context tls_;
   Stream stream_;
   bhttp::request<bhttp::empty_body> request_;
@@ -217,6 +231,30 @@ class Exchange {
   uint64_t limit_ = 0;
   uint64_t body_bytes_ = 0;
 };
+
+// RFC 3986 section 5.2.4, on a path that starts with '/'.
+std::string RemoveDotSegments(const std::string& path) {
+  std::vector<std::string> out;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string segment = path.substr(start, end - start);
+    bool last = end == path.size();
+    if (segment == "..") {
+      if (!out.empty()) out.pop_back();
+      if (last) out.emplace_back();
+    } else if (segment == ".") {
+      if (last) out.emplace_back();
+    } else {
+      out.push_back(std::move(segment));
+    }
+    start = end + 1;
+  }
+  std::string result;
+  for (const std::string& segment : out) absl::StrAppend(&result, "/", segment);
+  return result.empty() ? "/" : result;
+}
 
 bool IsRedirect(unsigned status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -317,6 +355,9 @@ absl::StatusOr<HttpsUrl> ResolveHttpsUrl(const HttpsUrl& base, const std::string
     std::string path = base.target.substr(0, base.target.find('?'));
     out.target = path.substr(0, path.rfind('/') + 1) + reference;
   }
+  size_t query = out.target.find('?');
+  std::string rest = query == std::string::npos ? "" : out.target.substr(query);
+  out.target = RemoveDotSegments(out.target.substr(0, query)) + rest;
   return out;
 }
 

@@ -41,7 +41,7 @@ struct HttpsUrl {
 // Parses "https://host[:port][/path]"; anything else is an error.
 absl::StatusOr<HttpsUrl> ParseHttpsUrl(const std::string& url);
 // `reference` (absolute https URL, "//host/...", "/path" or "relative")
-// resolved against `base` (RFC 3986 section 5.2, without dot segments).
+// resolved against `base` (RFC 3986 section 5.2).
 absl::StatusOr<HttpsUrl> ResolveHttpsUrl(const HttpsUrl& base, const std::string& reference);
 
 struct ClientOptions {

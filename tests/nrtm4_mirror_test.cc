@@ -4,6 +4,9 @@
 // objects, hence the VRPs) stays as it was.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
@@ -14,6 +17,7 @@
 #include "nrtm4/signature.h"
 #include "roa/compiler.h"
 #include "tests/test_util.h"
+#include "tests/tls_test_server.h"
 
 namespace rtr42::nrtm4 {
 namespace {
@@ -161,6 +165,122 @@ TEST_F(Nrtm4SourceTest, SnapshotThenDeltasThenRestartResumes) {
   EXPECT_EQ(again->version(), 2u);
   ASSERT_EQ(*Sync(again.get()), 3u);
   EXPECT_EQ(again->version(), 3u);
+}
+
+TEST_F(Nrtm4SourceTest, AnUnconfirmedPollIsRolledBackEvenAcrossACrash) {
+  Publish();
+  auto c = Client();
+  ASSERT_EQ(*Sync(c.get()), 2u);
+  Route("172.20.2.0/24", "AS4242420002");
+  Commit();
+  Publish();
+  // The delta reaches the compiler, which never confirms; the process ends.
+  absl::StatusOr<std::optional<RegistryDelta>> d = c->Poll();
+  ASSERT_TRUE(d.ok() && d->has_value()) << d.status();
+  EXPECT_EQ((*d)->changes.size(), 1u);
+  c.reset();
+  auto again = Client();
+  EXPECT_EQ(again->version(), 1u);
+  EXPECT_EQ(again->object_count(), 2u);
+  // The restarted mirror hands over everything at version 2 once.
+  compiler_ = RegistryCompiler();
+  ASSERT_EQ(*Sync(again.get()), 3u);
+  EXPECT_EQ(again->version(), 2u);
+  EXPECT_EQ(again->object_count(), 3u);
+  // A poll that is not confirmed is undone by the next one: the same delta
+  // again, computed from the same base.
+  Route("172.20.3.0/24", "AS4242420003");
+  Commit();
+  Publish();
+  for (int i = 0; i < 2; ++i) {
+    d = again->Poll();
+    ASSERT_TRUE(d.ok() && d->has_value()) << d.status();
+    ASSERT_EQ((*d)->changes.size(), 1u);
+    EXPECT_FALSE((*d)->full);
+    EXPECT_EQ((*d)->changes[0].path, "data/route/172.20.3.0_24AS4242420003");
+  }
+  EXPECT_EQ(again->version(), 2u);
+}
+
+TEST_F(Nrtm4SourceTest, TheStateIsAnSqliteDatabaseAndTheOldJsonFileIsRetired) {
+  std::string state = dir_.path() + "/state";
+  RunCommand("mkdir -p " + state);
+  WriteFile(state + "/state.json", "{\"source\": \"DN42\"}");
+  Publish();
+  testing::LogCapture log;
+  auto c = Client();
+  EXPECT_EQ(log.Count(LogLevel::kWarning, "is not read any more"), 1) << log.All();
+  EXPECT_FALSE(std::filesystem::exists(state + "/state.json"));
+  ASSERT_EQ(*Sync(c.get()), 2u);
+  std::string out;
+  ASSERT_EQ(RunCommand(absl::StrCat("sqlite3 ", state, "/", kMirrorDatabase,
+                                    " 'PRAGMA journal_mode; SELECT class, pkey FROM objects "
+                                    "ORDER BY 1, 2; SELECT value FROM meta WHERE name = "
+                                    "\"version\"'"),
+                       &out),
+            0);
+  EXPECT_EQ(out, "wal\nroute|172.20.1.0/24AS4242420001\nroute6|fd42:1::/48AS4242420001\n1\n");
+  // A database for another feed is not used.
+  c.reset();
+  MirrorOptions o;
+  o.url = feed_ + "/other.jose";
+  o.source = "DN42";
+  o.key_file = dir_.path() + "/a.pub";
+  o.state_dir = state;
+  auto other = MirrorSource::Open(o);
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ((*other)->version(), 0u);
+  EXPECT_EQ((*other)->object_count(), 0u);
+  EXPECT_EQ(log.Count(LogLevel::kWarning, "is for another feed"), 1) << log.All();
+}
+
+TEST_F(Nrtm4SourceTest, OverHttpsTheNotificationIsFetchedConditionally) {
+  Publish();
+  // The feed directory served as nginx serves it: ETag and Last-Modified
+  // from the file, 304 for a matching If-None-Match.
+  bool fail_deltas = false;
+  testing::TlsTestServer server(dir_.path(), [&](const std::string& request) {
+    size_t start = request.find(' ') + 1;
+    std::string path = request.substr(start, request.find(' ', start) - start);
+    absl::StatusOr<std::string> body = ReadFile(feed_ + path);
+    if (!body.ok() || (fail_deltas && absl::StrContains(path, "delta"))) {
+      return testing::TlsTestServer::Reply{{"HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n"}};
+    }
+    std::string etag = absl::StrCat("\"", std::hash<std::string>()(*body), "\"");
+    if (absl::StrContains(request, "If-None-Match: " + etag)) {
+      return testing::TlsTestServer::Reply{{"HTTP/1.1 304 Not Modified\r\n\r\n"}};
+    }
+    return testing::TlsTestServer::Reply{
+        {absl::StrCat("HTTP/1.1 200 OK\r\nContent-Length: ", body->size(), "\r\nETag: ", etag,
+                      "\r\n\r\n", *body)}};
+  });
+  MirrorOptions o;
+  o.url = server.Url("/update-notification-file.jose");
+  o.source = "DN42";
+  o.key_file = dir_.path() + "/a.pub";
+  o.ca_file = server.ca_file();
+  o.state_dir = dir_.path() + "/https-state";
+  auto c = *MirrorSource::Open(o);
+  ASSERT_EQ(*Sync(c.get()), 2u);
+  EXPECT_FALSE(absl::StrContains(server.requests().front(), "If-None-Match"));
+  EXPECT_FALSE(c->Poll()->has_value());
+  EXPECT_TRUE(c->last_not_modified());
+  EXPECT_TRUE(absl::StrContains(server.requests().back(), "If-None-Match"));
+  // A new version whose delta cannot be fetched: the next poll asks again
+  // in full (the failed one did not count as seen).
+  Route("172.20.2.0/24", "AS4242420002");
+  Commit();
+  Publish();
+  fail_deltas = true;
+  absl::StatusOr<size_t> failed = Sync(c.get());
+  ASSERT_FALSE(failed.ok());
+  EXPECT_TRUE(absl::StrContains(failed.status().message(), "HTTP status 503")) << failed.status();
+  fail_deltas = false;
+  ASSERT_EQ(*Sync(c.get()), 3u);
+  EXPECT_FALSE(c->last_not_modified());
+  EXPECT_EQ(c->version(), 2u);
+  EXPECT_FALSE(c->Poll()->has_value());
+  EXPECT_TRUE(c->last_not_modified());
 }
 
 TEST_F(Nrtm4SourceTest, BadSignatureAndWrongKeyAreRejected) {
