@@ -464,6 +464,11 @@ void MirrorSource::Confirm() {
     validators_ = std::move(p.validators);
     generated_ = p.generated;
     object_count_ = p.count;
+    if (p.full) {
+      if (absl::Status c = store_->Checkpoint(); !c.ok()) {
+        RTR42_LOG_WARNING("nrtm4 %s: %s", options_.source, c.message());
+      }
+    }
   }
   pending_.reset();
   delivered_ = true;

@@ -119,6 +119,8 @@ void MirrorStore::Rollback() {
   in_transaction_ = false;
 }
 
+absl::Status MirrorStore::Checkpoint() { return Exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+
 absl::StatusOr<std::optional<MirrorMeta>> MirrorStore::LoadMeta() {
   absl::StatusOr<sqlite3_stmt*> q = Prepare("SELECT name, value FROM meta");
   if (!q.ok()) return q.status();

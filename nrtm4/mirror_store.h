@@ -66,6 +66,10 @@ class MirrorStore {
   absl::StatusOr<bool> Erase(const ObjectKey& key);
   absl::StatusOr<bool> Contains(const ObjectKey& key);
 
+  // Outside a transaction: copies the write-ahead log into the database and
+  // truncates it (after a snapshot, whose log is as large as the database).
+  absl::Status Checkpoint();
+
   // Anywhere:
   absl::StatusOr<uint64_t> CountObjects();
   absl::Status ForEachObject(const std::function<void(ObjectKey, std::string)>& visit);

@@ -223,6 +223,12 @@ void RegistryCompiler::Recompile(Entry& entry) const {
 }
 
 absl::Status RegistryCompiler::Apply(const RegistryDelta& delta) {
+  return ApplyChanges(delta, nullptr);
+}
+
+absl::Status RegistryCompiler::Apply(RegistryDelta&& delta) { return ApplyChanges(delta, &delta); }
+
+absl::Status RegistryCompiler::ApplyChanges(const RegistryDelta& delta, RegistryDelta* consume) {
   // Parse filter files first: if one is broken, nothing changes.
   std::optional<std::optional<FilterPolicy>> new_filter4, new_filter6;
   for (const FileChange& change : delta.changes) {
@@ -241,6 +247,7 @@ absl::Status RegistryCompiler::Apply(const RegistryDelta& delta) {
   bool recompile4 = false, recompile6 = false;
   if (delta.full) {
     objects_.clear();
+    vrp_counts_.clear();
     filter4_ = new_filter4 ? std::move(*new_filter4) : std::nullopt;
     filter6_ = new_filter6 ? std::move(*new_filter6) : std::nullopt;
   } else {
@@ -255,32 +262,57 @@ absl::Status RegistryCompiler::Apply(const RegistryDelta& delta) {
   }
 
   last_parsed_ = 0;
-  for (const FileChange& change : delta.changes) {
+  for (size_t i = 0; i < delta.changes.size(); ++i) {
+    const FileChange& change = delta.changes[i];
     Family family;
     if (!IsRouteObjectPath(change.path, &family)) continue;
+    bool recompile_all = recompile4 || recompile6;
+    auto old = objects_.find(change.path);
+    if (old != objects_.end() && !recompile_all) Count(old->second.vrps, -1);
     if (!change.content) {
-      objects_.erase(change.path);
+      if (old != objects_.end()) objects_.erase(old);
       continue;
     }
     Entry entry;
     entry.object = ParseRouteObject(change.path, family, *change.content);
+    if (consume) consume->changes[i].content.emplace();  // frees the text
     ++last_parsed_;
-    if (!recompile4 && !recompile6) Recompile(entry);
-    objects_.insert_or_assign(change.path, std::move(entry));
+    if (!recompile_all) {
+      Recompile(entry);
+      Count(entry.vrps, +1);
+    }
+    if (old != objects_.end()) {
+      old->second = std::move(entry);
+    } else {
+      objects_.emplace(change.path, std::move(entry));
+    }
   }
   if (recompile4 || recompile6) {
-    for (auto& [path, entry] : objects_) Recompile(entry);
+    vrp_counts_.clear();
+    for (auto& [path, entry] : objects_) {
+      Recompile(entry);
+      Count(entry.vrps, +1);
+    }
   }
   revision_ = delta.revision;
   return absl::OkStatus();
 }
 
+void RegistryCompiler::Count(const std::vector<Vrp>& vrps, int sign) {
+  for (const Vrp& v : vrps) {
+    if (sign > 0) {
+      ++vrp_counts_[v];
+    } else if (auto it = vrp_counts_.find(v); it != vrp_counts_.end() && --it->second == 0) {
+      vrp_counts_.erase(it);
+    }
+  }
+}
+
 VrpSet RegistryCompiler::BuildSet() const {
   std::vector<Vrp> all;
-  all.reserve(objects_.size() + objects_.size() / 4);
-  for (const auto& [path, entry] : objects_)
-    all.insert(all.end(), entry.vrps.begin(), entry.vrps.end());
-  return VrpSet(std::move(all));
+  all.reserve(vrp_counts_.size());
+  for (const auto& [vrp, count] : vrp_counts_) all.push_back(vrp);
+  return VrpSet(std::move(all));  // already sorted and unique
 }
 
 std::vector<Diagnostic> RegistryCompiler::Diagnostics() const {

@@ -17,6 +17,8 @@
 // RegistryCompiler holds the parsed objects and their VRPs by path, so an
 // incremental delta re-parses only the changed files; a changed filter file
 // re-applies the policy to the parsed objects without reading them again.
+// It keeps the union of the VRPs sorted as it goes, so building the set
+// after a small delta costs a walk, not a sort.
 #ifndef RTR42_ROA_COMPILER_H_
 #define RTR42_ROA_COMPILER_H_
 
@@ -25,7 +27,8 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/btree_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "roa/diagnostic.h"
@@ -61,6 +64,11 @@ class RegistryCompiler {
   // Applies a delta. All or nothing: if a filter file in it does not parse,
   // the error names the file and line and the compiler is left unchanged.
   absl::Status Apply(const RegistryDelta& delta);
+  // The same, taking the delta's file contents as it goes (each becomes ""
+  // once parsed), so a full delta of an IRR's half a million objects and the
+  // compiled objects are not both whole in memory. On an error the delta is
+  // left as it was.
+  absl::Status Apply(RegistryDelta&& delta);
 
   // The VRPs of every object, sorted and deduplicated.
   VrpSet BuildSet() const;
@@ -78,10 +86,19 @@ class RegistryCompiler {
     std::vector<Vrp> vrps;
     std::vector<Diagnostic> policy_diagnostics;
   };
+  // `consume`: nullptr, or the same delta, whose contents may be taken.
+  absl::Status ApplyChanges(const RegistryDelta& delta, RegistryDelta* consume);
   void Recompile(Entry& entry) const;
   const FilterPolicy* PolicyFor(Family family) const;
+  // Adds (`sign` +1) or removes (-1) an object's VRPs in vrp_counts_.
+  void Count(const std::vector<Vrp>& vrps, int sign);
 
-  absl::flat_hash_map<std::string, Entry> objects_;
+  // Nodes, not a flat table: an Entry is large, and a flat table at IRR
+  // scale (half a million objects) would be mostly empty slots.
+  absl::node_hash_map<std::string, Entry> objects_;
+  // Every VRP of every object, in order, with how many objects give it: so
+  // BuildSet() walks the VRPs instead of gathering and sorting them.
+  absl::btree_map<Vrp, uint32_t> vrp_counts_;
   std::optional<FilterPolicy> filter4_;
   std::optional<FilterPolicy> filter6_;
   std::string revision_;

@@ -48,7 +48,7 @@ VrpSet::VrpSet(std::vector<Vrp> vrps, std::vector<Aspa> aspas, std::vector<Route
     oversized_aspas_.push_back(a.customer);
     return true;
   });
-  std::sort(vrps_.begin(), vrps_.end());
+  if (!std::is_sorted(vrps_.begin(), vrps_.end())) std::sort(vrps_.begin(), vrps_.end());
   vrps_.erase(std::unique(vrps_.begin(), vrps_.end()), vrps_.end());
   vrps_.shrink_to_fit();
   ipv4_count_ =

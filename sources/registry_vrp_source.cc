@@ -12,7 +12,7 @@ absl::StatusOr<std::optional<VrpSnapshot>> RegistryVrpSource::Poll() {
   absl::StatusOr<std::optional<RegistryDelta>> delta = source_->Poll();
   if (!delta.ok()) return delta.status();
   if (!delta->has_value()) return std::nullopt;
-  if (absl::Status s = compiler_.Apply(**delta); !s.ok()) return s;
+  if (absl::Status s = compiler_.Apply(std::move(**delta)); !s.ok()) return s;
   source_->Confirm();
   VrpSnapshot snapshot;
   snapshot.set = std::make_shared<const roa::VrpSet>(compiler_.BuildSet());

@@ -59,7 +59,7 @@ int Main(int argc, char** argv) {
   if (!delta.ok()) return Fail(delta.status());
   roa::RegistryCompiler compiler;
   if (delta->has_value()) {
-    if (absl::Status s = compiler.Apply(**delta); !s.ok()) return Fail(s);
+    if (absl::Status s = compiler.Apply(std::move(**delta)); !s.ok()) return Fail(s);
     (*source)->Confirm();  // an NRTMv4 mirror keeps its state for the next run
   }
   roa::VrpSet set = compiler.BuildSet();

@@ -52,6 +52,52 @@ start() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# start_nginx ROOT PORT CERT KEY: Debian's nginx serving ROOT over HTTPS on
+# 127.0.0.1:PORT as an operator would configure it (static files, so
+# Content-Length, ETag and Last-Modified), logging to $WORK/nginx/.
+start_nginx() {
+  local root=$1 port=$2 cert=$3 key=$4
+  mkdir -p "$WORK/nginx"
+  # Run as root (CI), nginx's workers would drop to "nobody", who cannot read
+  # $WORK (mode 0700): they keep root's user here.
+  local user_line=""
+  [ "$(id -u)" -eq 0 ] && user_line="user root;"
+  cat > "$WORK/nginx/nginx.conf" <<CONF
+$user_line
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 64; }
+http {
+  access_log $WORK/nginx/access.log;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  sendfile on;
+  types { application/jose jose; application/gzip gz; }
+  server {
+    listen 127.0.0.1:$port ssl;
+    server_name localhost;
+    ssl_certificate $cert;
+    ssl_certificate_key $key;
+    root $root;
+  }
+}
+CONF
+  nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -g 'daemon off;' > "$WORK/nginx.log" 2>&1 &
+  PIDS+=($!)
+  wait_for 10 port_open "$port" || { cat "$WORK/nginx.log" "$WORK/nginx/error.log"; fail "nginx did not start"; }
+}
+
+# make_tls_cert CERT KEY: a self-signed P-256 certificate for localhost.
+make_tls_cert() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+    -keyout "$2" -out "$1" 2>/dev/null
+}
+
 # Sorted "prefix maxlen asn" lines from roa-compile CSV / rtr-dump CSV.
 csv_to_lines() { tail -n +2 "$1" | awk -F, '{sub(/^AS/, "", $1); print $2, $3, $1}' | sort; }
 

@@ -19,9 +19,7 @@ git clone -q "$BUNDLE" "$WORK/reg"
 at() { git -C "$WORK/reg" rev-list --first-parent HEAD | sed -n "${1}p"; }
 "$TOOLS/nrtm4-publish" keygen --private-key "$WORK/feed.key" --public-key "$WORK/feed.pub" >/dev/null
 "$TOOLS/nrtm4-publish" keygen --private-key "$WORK/feed2.key" --public-key "$WORK/feed2.pub" >/dev/null
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-  -subj /CN=localhost -addext subjectAltName=DNS:localhost \
-  -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
+make_tls_cert "$WORK/tls.crt" "$WORK/tls.key"
 
 # Publish the registry as of commit N (counted back from the newest) and the
 # policy files of that commit, into a staging directory that is then copied
@@ -51,38 +49,9 @@ publish() {
 }
 publish 40
 
-mkdir -p "$WORK/feed" "$WORK/nginx"
+mkdir -p "$WORK/feed"
 port=$(free_port)
-# Run as root (CI), nginx's workers would drop to "nobody", who cannot read
-# $WORK (mode 0700): they keep root's user here.
-user_line=""
-[ "$(id -u)" -eq 0 ] && user_line="user root;"
-cat > "$WORK/nginx/nginx.conf" <<CONF
-$user_line
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events { worker_connections 64; }
-http {
-  access_log $WORK/nginx/access.log;
-  client_body_temp_path $WORK/nginx/body;
-  proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fastcgi;
-  uwsgi_temp_path $WORK/nginx/uwsgi;
-  scgi_temp_path $WORK/nginx/scgi;
-  types { application/jose jose; application/gzip gz; }
-  server {
-    listen 127.0.0.1:$port ssl;
-    server_name localhost;
-    ssl_certificate $WORK/tls.crt;
-    ssl_certificate_key $WORK/tls.key;
-    root $WORK/feed;
-  }
-}
-CONF
-nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -g 'daemon off;' > "$WORK/nginx.log" 2>&1 &
-PIDS+=($!)
-wait_for 10 port_open "$port" || { cat "$WORK/nginx.log" "$WORK/nginx/error.log"; fail "nginx did not start"; }
+start_nginx "$WORK/feed" "$port" "$WORK/tls.crt" "$WORK/tls.key"
 # The feed's files come with a Content-Length, as from any real web server.
 curl -sfI --cacert "$WORK/tls.crt" "https://localhost:$port/update-notification-file.jose" \
   | grep -qi '^content-length:' || fail "nginx sent no Content-Length"

@@ -4,9 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 need openssl openssl
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-  -keyout "$WORK/tls.key" -out "$WORK/tls.crt" -subj "/CN=localhost" \
-  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null || fail "openssl could not make a certificate"
+make_tls_cert "$WORK/tls.crt" "$WORK/tls.key" || fail "openssl could not make a certificate"
 
 plain=$(free_port); tls=$(free_port)
 start rtr42d-tls "$TOOLS/rtr42d" --listen "127.0.0.1:$plain" --tls-listen "127.0.0.1:$tls" \
