@@ -147,10 +147,17 @@ wport=$(free_port)
   -cert "$WORK/tls.crt" -key "$WORK/tls.key") > "$WORK/s_server.log" 2>&1 &
 PIDS+=($!)
 wait_for 10 port_open "$wport" || fail "openssl s_server did not start"
-"$TOOLS/roa-compile" --nrtm4-url "https://localhost:$wport/update-notification-file.jose" \
-  --nrtm4-source DN42 --nrtm4-key "$WORK/feed2.pub" --nrtm4-ca "$WORK/tls.crt" \
-  --nrtm4-state-dir "$WORK/mirror-close" --filter "$WORK/filter.txt" --filter6 "$WORK/filter6.txt" \
-  --format csv --output "$WORK/close.csv" 2> "$WORK/close.log" || { cat "$WORK/close.log"; fail "roa-compile from s_server"; }
+close_mirror() {
+  "$TOOLS/roa-compile" --nrtm4-url "https://localhost:$wport/update-notification-file.jose" \
+    --nrtm4-source DN42 --nrtm4-key "$WORK/feed2.pub" --nrtm4-ca "$WORK/tls.crt" \
+    --nrtm4-state-dir "$WORK/mirror-close" --filter "$WORK/filter.txt" --filter6 "$WORK/filter6.txt" \
+    --format csv --output "$WORK/close.csv" "$@" 2> "$WORK/close.log"
+}
+# With a cap below the snapshot's size: a clear error, and nothing kept.
+! close_mirror --nrtm4-max-file-size 100000 || fail "a snapshot over --nrtm4-max-file-size was taken"
+grep -q 'nrtm-snapshot[^ ]*: the body is larger than the limit of 100000 bytes' "$WORK/close.log" \
+  || fail "the size cap error does not name the file and the limit: $(cat "$WORK/close.log")"
+close_mirror || { cat "$WORK/close.log"; fail "roa-compile from s_server"; }
 csv_to_lines "$WORK/close.csv" > "$WORK/got"
 same_lines "$WORK/want" "$WORK/got" "git and NRTMv4 from a close-delimited server" || fail "close-delimited"
 echo "PASS: NRTMv4 over HTTPS from nginx: snapshot, deltas, key rotation, 304, missing delta and bad signature refused, restart resumed, new session; and from a close-delimited server"
