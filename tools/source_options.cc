@@ -57,8 +57,8 @@ absl::StatusOr<std::unique_ptr<RegistrySource>> OpenSourceFromArgs(const Args& a
     http::ClientOptions& https = o.fetch.https;
     absl::StatusOr<int64_t> max_size = args.GetInt(
         "nrtm4-max-file-size", static_cast<int64_t>(https.max_body_bytes), 1, int64_t{1} << 50);
-    absl::StatusOr<int64_t> connect = args.GetInt(
-        "nrtm4-connect-timeout", absl::ToInt64Seconds(https.connect_timeout), 1, 3600);
+    absl::StatusOr<int64_t> connect =
+        args.GetInt("nrtm4-connect-timeout", absl::ToInt64Seconds(https.connect_timeout), 1, 3600);
     absl::StatusOr<int64_t> read =
         args.GetInt("nrtm4-read-timeout", absl::ToInt64Seconds(https.read_timeout), 1, 3600);
     for (const auto* v : {&max_size, &connect, &read}) {
