@@ -278,12 +278,15 @@ absl::StatusOr<std::optional<json>> RecordReader::Next() {
           absl::StrCat(path_, ": text outside a record (not a JSON text sequence)"));
     }
     if (start != std::string::npos) {
-      size_t end = buffer_.find(kRecordSeparator, start + 1);
+      // Where the record's end may be: not in what an earlier pass searched.
+      size_t end = buffer_.find(kRecordSeparator, std::max(start + 1, searched_));
+      searched_ = buffer_.size();
       if (end != std::string::npos || eof_) {
         if (end == std::string::npos) end = buffer_.size();
         absl::string_view text(buffer_.data() + start + 1, end - start - 1);
         text = absl::StripAsciiWhitespace(text);
         pos_ = end;
+        searched_ = 0;
         if (text.empty()) continue;
         ++records_;
         json j = json::parse(text, nullptr, false);
@@ -308,7 +311,13 @@ absl::StatusOr<std::optional<json>> RecordReader::Next() {
     // Keep the unread part only.
     if (pos_ > 0) {
       buffer_.erase(0, pos_);
+      searched_ -= std::min(searched_, pos_);
       pos_ = 0;
+    }
+    if (buffer_.size() > kMaxRecordBytes) {
+      return absl::ResourceExhaustedError(absl::StrCat(path_, ": record ", records_ + 1,
+                                                       " is larger than ", kMaxRecordBytes >> 20,
+                                                       " MiB (a broken file or a gzip bomb)"));
     }
     if (absl::Status s = Fill(); !s.ok()) return s;
   }

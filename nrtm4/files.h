@@ -56,13 +56,19 @@ std::string NewUuidV4();
 // RFC 2622 object name: a letter, then letters, digits, '_' or '-'.
 bool IsRpslName(absl::string_view s);
 
+// No record may be larger than this (the largest RPSL objects, as-sets
+// with tens of thousands of members, are a few MB): a file that inflates to
+// one endless record is an error, not an allocation failure.
+inline constexpr size_t kMaxRecordBytes = size_t{16} << 20;
+
 class RecordReader {
  public:
   // Opens `path`; gzip is recognised by its magic bytes.
   static absl::StatusOr<std::unique_ptr<RecordReader>> Open(const std::string& path);
   ~RecordReader();
-  // The next record, nullopt at the end. A record that is not a JSON object,
-  // a truncated gzip stream or a read error is an error naming the record.
+  // The next record, nullopt at the end. A record that is not a JSON object
+  // or is over kMaxRecordBytes, a truncated gzip stream or a read error is
+  // an error naming the record.
   absl::StatusOr<std::optional<nlohmann::json>> Next();
   size_t records() const { return records_; }
 
@@ -73,6 +79,7 @@ class RecordReader {
   std::unique_ptr<Impl> impl_;
   std::string buffer_;
   size_t pos_ = 0;
+  size_t searched_ = 0;  // buffer_ before this holds no record end
   bool eof_ = false;
   size_t records_ = 0;
   std::string path_;

@@ -1,5 +1,9 @@
 #include "nrtm4/https_fetch.h"
 
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/file_util.h"
@@ -7,12 +11,18 @@
 namespace rtr42::nrtm4 {
 namespace {
 
-// A name the notification may use for a file: relative, no "..", no scheme.
+// A name the notification may use for a file: relative, no "..", no scheme,
+// and only RFC 3986 unreserved characters and '/' (so no percent-encoded
+// dot segments, no query, and nothing that could end an HTTP request line).
 absl::Status CheckRelative(const std::string& url) {
-  if (url.empty() || url[0] == '/' || absl::StrContains(url, "://") ||
-      absl::StrContains(url, "..") || absl::StrContains(url, "\\")) {
+  bool plain = std::all_of(url.begin(), url.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+           c == '~' || c == '/';
+  });
+  if (url.empty() || url[0] == '/' || absl::StrContains(url, "..") || !plain) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "file URL '", url, "' is not relative to the Update Notification File (section 5.3)"));
+        "file URL '", absl::CHexEscape(url),
+        "' is not a plain path relative to the Update Notification File (section 5.3)"));
   }
   return absl::OkStatus();
 }

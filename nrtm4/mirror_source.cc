@@ -70,8 +70,18 @@ absl::StatusOr<std::unique_ptr<MirrorSource>> MirrorSource::Open(MirrorOptions o
     return absl::PermissionDeniedError(
         absl::StrCat(options.state_dir, ": cannot create the directory: ", ec.message()));
   }
-  absl::StatusOr<std::unique_ptr<MirrorStore>> store =
-      MirrorStore::Open(absl::StrCat(options.state_dir, "/", kMirrorDatabase));
+  std::string database = absl::StrCat(options.state_dir, "/", kMirrorDatabase);
+  absl::StatusOr<std::unique_ptr<MirrorStore>> store = MirrorStore::Open(database);
+  if (!store.ok() && store.status().code() == absl::StatusCode::kDataLoss) {
+    // Not a database (or a damaged one): kept for a post-mortem, and the
+    // mirror starts again from the snapshot.
+    RTR42_LOG_WARNING("nrtm4 %s: %s; set aside as %s.damaged, starting a new mirror",
+                      options.source, store.status().message(), database);
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::rename(database + suffix, database + suffix + ".damaged", ec);
+    }
+    store = MirrorStore::Open(database);
+  }
   if (!store.ok()) return store.status();
   std::unique_ptr<MirrorSource> src(
       new MirrorSource(std::move(options), std::move(*fetcher), std::move(*store)));

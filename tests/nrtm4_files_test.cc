@@ -230,6 +230,25 @@ TEST(Nrtm4FilesTest, GzipRecordsRoundTripAndTruncationIsAnError) {
   EXPECT_NE(error.message().find("truncated gzip"), std::string::npos) << error;
 }
 
+TEST(Nrtm4FilesTest, AGzipBombIsAnErrorNotAnAllocationFailure) {
+  // 64 MB of one endless record, compressed to about 64 KB (a real bomb
+  // goes on for gigabytes; the reader stops at the same place).
+  TempDir dir;
+  std::string path = dir.path() + "/bomb.json.gz";
+  gzFile gz = gzopen(path.c_str(), "wb9");
+  ASSERT_NE(gz, nullptr);
+  gzputs(gz, "\x1e{\"object\": \"route: ");
+  std::string zeros(1 << 20, '0');
+  for (int i = 0; i < 64; ++i) gzwrite(gz, zeros.data(), zeros.size());
+  gzclose(gz);
+  auto r = *RecordReader::Open(path);
+  absl::StatusOr<std::optional<nlohmann::json>> next = r->Next();
+  ASSERT_FALSE(next.ok());
+  EXPECT_EQ(next.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(next.status().message().find("record 1 is larger than 16 MiB"), std::string::npos)
+      << next.status();
+}
+
 TEST(Nrtm4FilesTest, RecordsThatAreNotObjectsAreErrors) {
   TempDir dir;
   for (const char* text :

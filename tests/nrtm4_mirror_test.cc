@@ -446,7 +446,34 @@ TEST_F(Nrtm4SourceTest, OnlyHttpsOrLocalFiles) {
   n.snapshot.url = "https://example.net/" + n.snapshot.url;
   Sign(n);
   auto c = Client();
-  EXPECT_NE(Sync(c.get()).status().message().find("not relative"), std::string::npos);
+  EXPECT_NE(Sync(c.get()).status().message().find("not a plain path relative"), std::string::npos);
+  // Nor anything that is not a plain relative path: percent-encoded dot
+  // segments, a query, a line break that would end the request line.
+  for (const char* url : {"%2e%2e/%2e%2e/etc/passwd", "s/snap.json.gz?x=1",
+                          "s/snap.json.gz HTTP/1.1\r\nHost: evil", "../feed/snap.json.gz"}) {
+    n = Current();
+    n.snapshot.url = url;
+    Sign(n);
+    auto fresh = Client("a", "fresh-url");
+    absl::StatusOr<size_t> r = Sync(fresh.get());
+    ASSERT_FALSE(r.ok()) << url;
+    EXPECT_NE(r.status().message().find("not a plain path relative"), std::string::npos)
+        << r.status();
+  }
+}
+
+TEST_F(Nrtm4SourceTest, ADamagedDatabaseIsSetAsideAndTheMirrorStartsAgain) {
+  Publish();
+  std::string state = dir_.path() + "/state";
+  RunCommand("mkdir -p " + state);
+  WriteFile(absl::StrCat(state, "/", kMirrorDatabase), std::string(8192, 'x'));
+  testing::LogCapture log;
+  auto c = Client();
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(log.Count(LogLevel::kWarning, "set aside"), 1) << log.All();
+  EXPECT_TRUE(std::filesystem::exists(absl::StrCat(state, "/", kMirrorDatabase, ".damaged")));
+  ASSERT_EQ(*Sync(c.get()), 2u);
+  EXPECT_EQ(c->version(), 1u);
 }
 
 TEST_F(Nrtm4SourceTest, PublisherDropsDeltasAfterADayAndSnapshotsHourly) {
