@@ -1,5 +1,6 @@
 // bird-rpki-lint on a large configuration: about 100,000 lines of filters,
-// functions and protocols in the shapes real dn42 configurations use.
+// functions and protocols in the shapes real dn42 configurations use; and
+// one filter of 40 sequential roa_check branches (path explosion bound).
 #include <benchmark/benchmark.h>
 
 #include "absl/strings/str_cat.h"
@@ -57,6 +58,29 @@ void BM_Lint100kLines(benchmark::State& state) {
   state.counters["findings"] = static_cast<double>(findings);
 }
 BENCHMARK(BM_Lint100kLines)->Arg(4000)->Unit(benchmark::kMillisecond);
+
+// One filter with N sequential roa_check branches, each tagging differently
+// and some rejecting: without merging equivalent paths this explodes.
+void BM_SequentialRoaChecks(benchmark::State& state) {
+  std::string text = "roa4 table r4;\nfilter many {\n";
+  for (int i = 0; i < state.range(0); ++i) {
+    const char* checked = i % 3 == 0 ? "ROA_VALID" : i % 3 == 1 ? "ROA_UNKNOWN" : "ROA_INVALID";
+    absl::StrAppend(&text, "  if roa_check(r4, net, bgp_path.last) = ", checked,
+                    " then bgp_large_community.add((64500, 1, ", i, "));\n", "  if bgp_path.len > ",
+                    i, " then bgp_community.add((64500, ", i, "));\n");
+    if (i % 10 == 9) absl::StrAppend(&text, "  if roa_check(r4) = ROA_INVALID then reject;\n");
+  }
+  text += "  accept;\n}\n";
+  size_t findings = 0;
+  for (auto _ : state) {
+    auto tokens = TokenizeText("many.conf", text);
+    auto config = Parse(*tokens);
+    if (!config.ok()) return state.SkipWithError(std::string(config.status().message()).c_str());
+    findings = Analyze(*config, *tokens).findings.size();
+  }
+  state.counters["findings"] = static_cast<double>(findings);
+}
+BENCHMARK(BM_SequentialRoaChecks)->Arg(40)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace rtr42::lint

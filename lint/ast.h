@@ -19,6 +19,9 @@ namespace rtr42::lint {
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 
+// The name of the value a declared variable has before it is assigned.
+inline constexpr char kUnsetName[] = "-unset-";
+
 struct Expr {
   enum class Kind {
     kNumber,    // text
@@ -68,6 +71,7 @@ struct Stmt {
 struct Function {
   std::string name;
   std::vector<std::string> params;
+  std::vector<std::string> locals;  // declared before the body (BIRD < 2.14)
   Block body;
   Location location;
 };

@@ -8,6 +8,7 @@
 #define RTR42_LINT_INTERPRETER_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +22,19 @@ namespace rtr42::lint {
 
 constexpr size_t kMaxPaths = 4096;
 constexpr int kMaxCallDepth = 16;
+// Passes over every filter with the tags found to hold validation state.
+constexpr int kMaxCarrierPasses = 3;
+
+// A tag found to hold validation state (by an earlier pass over every
+// filter): routes have it under `with` and lack it under `without`, so a
+// condition that tests for it is a condition on the state.
+struct Carrier {
+  std::string attr;
+  Value value;
+  Mask with = kAll, without = kAll;
+  Location site;
+  std::string entry;
+};
 
 class Interpreter {
  public:
@@ -30,6 +44,10 @@ class Interpreter {
   Paths Run(const Function& filter);
 
   std::vector<Removal> removals;  // removals seen in the last Run()
+
+  // The carriers known for the next Run()s (between passes).
+  void SetCarriers(std::vector<Carrier> carriers);
+  size_t carrier_count() const { return carriers_.size(); }
 
  private:
   // --- statements
@@ -81,6 +99,12 @@ class Interpreter {
   Results EvalBinary(const Expr& e, Path p);
 
   Value Combine(const std::string& op, const Value& l, const Value& r);
+  // A binary expression's value: Combine, except for tests of carriers.
+  Value BinaryValue(const Expr& e, const Value& l, const Value& r);
+
+  // `probe ~ attr` (or `attr ~ probe`) where a carrier of `attr` matches:
+  // the predicate it stands for; nullopt otherwise.
+  std::optional<Value> CarrierTest(const std::string& attr, const Value& probe) const;
 
   // l = r
   Value Compare(const std::string&, const Value& l, const Value& r);
@@ -100,6 +124,8 @@ class Interpreter {
   int define_depth_ = 0;
   std::map<const Expr*, bool> calls_cache_;
   bool limit_warned_ = false;
+  std::vector<Carrier> carriers_;
+  std::map<std::string, size_t> carrier_index_;  // "attr|repr" of a concrete tag -> carriers_
 };
 
 }  // namespace rtr42::lint

@@ -72,7 +72,7 @@ Value Interpreter::EvalPure(const Expr& e, const Path& p) {
     case Expr::Kind::kUnary:
       return Unary(e.text, EvalPure(*e.args[0], p));
     case Expr::Kind::kBinary:
-      return Combine(e.text, EvalPure(*e.args[0], p), EvalPure(*e.args[1], p));
+      return BinaryValue(e, EvalPure(*e.args[0], p), EvalPure(*e.args[1], p));
     case Expr::Kind::kCall: {
       if (IsCheck(e.text)) return CheckValue(e);
       // A built-in (defined(), format(), ...): unknown, tainted by its arguments.
@@ -174,6 +174,7 @@ Value Interpreter::Lookup(const Expr& e, const Path& p) {
     return v;
   }
   if (e.text == "true" || e.text == "false") return Bool(e.text == "true");
+  if (e.text == kUnsetName) return UnsetValue();
   if (auto it = config_.defines.find(e.text); it != config_.defines.end()) {
     if (define_depth_ > 8) return Unknown();
     ++define_depth_;
@@ -204,10 +205,64 @@ Interpreter::Results Interpreter::EvalBinary(const Expr& e, Path p) {
       continue;
     }
     for (auto& [r_path, r] : Eval(*e.args[1], std::move(q))) {
-      out.emplace_back(std::move(r_path), Combine(e.text, l, r));
+      out.emplace_back(std::move(r_path), BinaryValue(e, l, r));
     }
   }
   return out;
+}
+
+Value Interpreter::BinaryValue(const Expr& e, const Value& l, const Value& r) {
+  if ((e.text == "~" || e.text == "!~") && !carriers_.empty()) {
+    // A test for a tag that holds validation state: `TAG ~ attr` or
+    // `attr ~ [patterns]`.
+    const Expr* attr = e.args[1].get();
+    const Value* probe = &l;
+    if (attr->kind != Expr::Kind::kName || !IsCommunityAttribute(attr->text)) {
+      attr = e.args[0].get();
+      probe = &r;
+    }
+    if (attr->kind == Expr::Kind::kName && IsCommunityAttribute(attr->text)) {
+      if (std::optional<Value> c = CarrierTest(attr->text, *probe)) {
+        return e.text == "~" ? *c : Pred(c->can_false, c->can_true, *c);
+      }
+    }
+  }
+  return Combine(e.text, l, r);
+}
+
+void Interpreter::SetCarriers(std::vector<Carrier> carriers) {
+  carriers_ = std::move(carriers);
+  carrier_index_.clear();
+  for (size_t i = 0; i < carriers_.size(); ++i) {
+    carrier_index_.emplace(absl::StrCat(carriers_[i].attr, "|", carriers_[i].value.Repr()), i);
+  }
+}
+
+std::optional<Value> Interpreter::CarrierTest(const std::string& attr, const Value& probe) const {
+  const Carrier* found = nullptr;
+  std::string repr = probe.Repr();
+  if (probe.kind == Value::Kind::kTuple && repr.find('?') == std::string::npos &&
+      repr.find('*') == std::string::npos) {
+    // A concrete tag: looked up, not matched against every carrier.
+    auto it = carrier_index_.find(absl::StrCat(attr, "|", repr));
+    if (it != carrier_index_.end()) found = &carriers_[it->second];
+  } else {
+    for (const Carrier& c : carriers_) {
+      if (c.attr == attr && Matches(probe, c.value)) {
+        found = &c;
+        break;
+      }
+    }
+  }
+  if (!found) return std::nullopt;
+  Value v;
+  v.kind = Value::Kind::kPred;
+  v.can_true = found->with;
+  v.can_false = found->without;
+  v.notes.emplace_back(found->site, absl::StrCat(Describe(found->attr, found->value),
+                                                 " holds validation state: it is written here (",
+                                                 found->entry, ")"));
+  return v;
 }
 
 Value Interpreter::Combine(const std::string& op, const Value& l, const Value& r) {
@@ -354,6 +409,7 @@ Interpreter::Results Interpreter::EvalCall(const Expr& e, Path p) {
   p.env.clear();
   for (size_t i = 0; i < f.params.size(); ++i)
     p.env[f.params[i]] = i < args.size() ? args[i] : Unknown();
+  for (const std::string& local : f.locals) p.env[local] = UnsetValue();
   ++call_depth_;
   Paths ends = Exec(f.body, {std::move(p)});
   --call_depth_;
@@ -384,6 +440,7 @@ Paths Interpreter::Merge(Paths paths) {
     }
     Path& into = out[it->second];
     for (const Note& n : p.reasons) into.AddReason(n.location, n.message);
+    into.MergeWrites(p);
   }
   if (out.size() > kMaxPaths) {
     if (!limit_warned_) {

@@ -10,6 +10,7 @@ namespace rtr42::lint {
 
 Paths Interpreter::Run(const Function& filter) {
   Path start;
+  for (const std::string& local : filter.locals) start.env[local] = UnsetValue();
   Paths paths = Exec(filter.body, {start});
   return paths;
 }
@@ -109,6 +110,7 @@ std::vector<std::pair<Path, bool>> Interpreter::Branch(Path p, const Value& cond
     if (cond.symbolic()) {
       std::string checks;
       for (const Location& o : cond.origins) q.AddReason(o, "validation state is read here");
+      for (const auto& [where, why] : cond.notes) q.AddReason(where, why);
       q.AddReason(at, taken ? "this condition on validation state holds"
                             : "this condition on validation state fails");
       if (cond.tainted) q.unresolved = true;
@@ -275,6 +277,8 @@ void Interpreter::Write(Path* p, const Location& site, const std::string& attr, 
   }
   Value concrete = Concretize(v, p->states);
   TagWrite w{site, attr, concrete.Repr(), concrete};
+  auto m = std::lower_bound(p->maybe.begin(), p->maybe.end(), w);
+  if (m != p->maybe.end() && *m == w) p->maybe.erase(m);  // now written for sure
   auto it = std::lower_bound(p->writes.begin(), p->writes.end(), w);
   if (it == p->writes.end() || !(*it == w)) p->writes.insert(it, std::move(w));
 }

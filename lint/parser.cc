@@ -233,7 +233,7 @@ void Parser::ParseFunctionBody(Function* f) {
   // BIRD < 2.14 declares locals between the header and the body: "int x; pair p;"
   while (At(TokenKind::kIdentifier) && TypeNames().contains(Peek().text)) {
     SkipType();
-    Name("a variable name");
+    f->locals.push_back(Name("a variable name"));
     Expect(";");
   }
   Expect("{");
@@ -325,7 +325,11 @@ StmtPtr Parser::ParseStatement() {
   if (AtWord("accept") || AtWord("reject")) {
     auto s = Make(Peek().text == "accept" ? Stmt::Kind::kAccept : Stmt::Kind::kReject, at);
     Next();
-    if (!AtPunct(";")) ParseExpr();  // an optional message
+    // An optional message: a print list ("bad route ", net, " from ", ...).
+    while (!At(TokenKind::kEnd) && !AtPunct(";") && error_.ok()) {
+      ParseExpr();
+      if (!Accept(",")) break;
+    }
     Expect(";");
     return s;
   }
@@ -375,15 +379,15 @@ StmtPtr Parser::ParseStatement() {
       (Peek(1).kind == TokenKind::kIdentifier)) {
     SkipType();
     std::string name = Name("a variable name");
+    auto s = Make(Stmt::Kind::kAssign, at);
+    s->target = name;
     if (Accept("=")) {
-      auto s = Make(Stmt::Kind::kAssign, at);
-      s->target = name;
       s->expr = ParseExpr();
-      Expect(";");
-      return s;
+    } else {  // declared, not set: its own value until assigned
+      s->expr = MakeExpr(Expr::Kind::kName, at, kUnsetName);
     }
     Expect(";");
-    return Make(Stmt::Kind::kNop, at);
+    return s;
   }
   // NAME = EXPR;  or an expression statement (a call or method call).
   ExprPtr lhs = ParsePostfix();

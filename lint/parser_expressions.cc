@@ -53,9 +53,20 @@ ExprPtr Parser::ParseCompare() {
   return l;
 }
 
+// Is this '+' or '-' the end of a prefix pattern ("10.0.0.0/8+,") rather
+// than an operator?
+bool Parser::AtPatternSuffix(const Expr* left) const {
+  if (!left || left->kind != Expr::Kind::kAddress || !(AtPunct("+") || AtPunct("-"))) return false;
+  const Token& after = Peek(1);
+  return after.kind == TokenKind::kEnd ||
+         (after.kind == TokenKind::kPunct &&
+          (after.text == "," || after.text == "]" || after.text == ")" || after.text == ";" ||
+           after.text == "}" || after.text == ":"));
+}
+
 ExprPtr Parser::ParseAdd() {
   ExprPtr l = ParseMul();
-  while (error_.ok() && (AtPunct("+") || AtPunct("-"))) {
+  while (error_.ok() && (AtPunct("+") || AtPunct("-")) && !AtPatternSuffix(l.get())) {
     const Token& op = Next();
     l = Binary(std::move(l), op, ParseMul());
   }
@@ -181,7 +192,7 @@ ExprPtr Parser::ParsePrimary() {
 
 ExprPtr Parser::ParseSetItem() {
   Location at = Peek().location;
-  ExprPtr item = ParseAdd();
+  ExprPtr item = ParseOr();
   if (item && item->kind == Expr::Kind::kAddress) {
     if (AtPunct("{")) {
       while (!At(TokenKind::kEnd) && !AtPunct("}")) Next();
@@ -193,7 +204,7 @@ ExprPtr Parser::ParseSetItem() {
   if (Accept("..")) {
     auto range = MakeExpr(Expr::Kind::kRange, at);
     range->args.push_back(std::move(item));
-    range->args.push_back(ParseAdd());
+    range->args.push_back(ParseOr());
     return range;
   }
   return item;

@@ -82,6 +82,7 @@ class Parser {
   ExprPtr ParseAnd();
   ExprPtr ParseCompare();
   ExprPtr ParseAdd();
+  bool AtPatternSuffix(const Expr* left) const;
   ExprPtr ParseMul();
   ExprPtr ParseUnary();
   ExprPtr ParsePostfix();

@@ -33,7 +33,11 @@ struct Path {
   Mask states = kAll;
   enum class Status { kRunning, kAccepted, kRejected, kReturned } status = Status::kRunning;
   std::map<std::string, Value> env;
-  std::vector<TagWrite> writes;  // sorted, unique
+  std::vector<TagWrite> writes;  // written on every way this path stands for; sorted, unique
+  // Written on some of the ways merged into this path only (sorted, unique):
+  // paths that differ in nothing but their writes are merged, so branches on
+  // conditions that are not validation state do not multiply paths.
+  std::vector<TagWrite> maybe;
   Value returned;
   bool unresolved = false;    // took a branch on state-derived data it could not decode
   std::vector<Note> reasons;  // conditions on validation state taken (few)
@@ -52,10 +56,11 @@ struct Path {
     std::string k = absl::StrCat(states, "|", static_cast<int>(status), "|", unresolved, "|",
                                  returned.Repr(), "|");
     for (const auto& [name, v] : env) absl::StrAppend(&k, name, "=", v.Repr(), ";");
-    k += "|";
-    for (const TagWrite& w : writes) absl::StrAppend(&k, w.site.ToString(), w.attr, w.repr, ";");
     return k;
   }
+  // Merges `other` (same Key()) into this path: the writes of both become
+  // the sure ones, the rest maybe.
+  void MergeWrites(const Path& other);
 };
 
 using Paths = std::vector<Path>;

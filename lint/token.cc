@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -132,6 +133,15 @@ class Lexer {
         t.kind = TokenKind::kString;
         t.text = value;
         i = j + 1;
+      } else if (c == '\'') {
+        // A quoted symbol name: 'dn42-region'.
+        size_t close = s.find('\'', i + 1);
+        if (close == std::string::npos || s.find('\n', i) < close) {
+          return Error(&t.location, "unterminated quoted symbol");
+        }
+        t.kind = TokenKind::kIdentifier;
+        t.text = s.substr(i + 1, close - i - 1);
+        i = close + 1;
       } else if (size_t n = AddressLength(s, i); n > 0) {
         t.kind = TokenKind::kAddress;
         t.text = s.substr(i, n);
@@ -144,6 +154,13 @@ class Lexer {
         } else {
           while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
         }
+        t.kind = TokenKind::kNumber;
+        t.text = s.substr(i, j - i);
+        i = j;
+      } else if (s.compare(i, 4, "hex:") == 0) {
+        // A bytestring: hex:01:02:03, hex:010203 or hex: (empty).
+        size_t j = i + 4;
+        while (j < s.size() && (IsHex(s[j]) || s[j] == ':')) ++j;
         t.kind = TokenKind::kNumber;
         t.text = s.substr(i, j - i);
         i = j;
@@ -161,9 +178,10 @@ class Lexer {
         for (const char* two : kTwo) {
           if (s.compare(i, 2, two) == 0) t.text = two;
         }
-        // -empty- and +empty+ are single values in BIRD.
-        for (const char* e : {"-empty-", "+empty+"}) {
-          if (s.compare(i, 7, e) == 0) {
+        // The empty path and lists are single values in BIRD.
+        for (const char* e : {"+empty+", "-empty-", "--empty--", "---empty---"}) {
+          size_t len = std::strlen(e);
+          if (s.compare(i, len, e) == 0 && len > t.text.size()) {
             t.kind = TokenKind::kIdentifier;
             t.text = e;
           }

@@ -51,6 +51,13 @@ Value Int(int64_t n) {
   return v;
 }
 
+Value UnsetValue() {
+  Value v;
+  v.kind = Value::Kind::kEnum;
+  v.text = "(unset)";
+  return v;
+}
+
 Value Bool(bool b) {
   Value v;
   v.kind = Value::Kind::kBool;

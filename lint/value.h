@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lint/state_lattice.h"
@@ -42,6 +43,9 @@ struct Value {
   std::vector<Value> elems;                // kTuple, kSet, kList, kRange
   bool tainted = false;                    // derived from validation state in a way not decoded
   std::vector<Location> origins;           // the checks this value derives from (few)
+  // Extra explanation a condition on this value adds to a path (where a tag
+  // that holds validation state was written).
+  std::vector<std::pair<Location, std::string>> notes;
 
   bool symbolic() const { return kind == Kind::kState || kind == Kind::kPred || tainted; }
 
@@ -50,6 +54,9 @@ struct Value {
 
   void AddOrigins(const Value& other) {
     for (const Location& l : other.origins) AddOrigin(l);
+    for (const auto& n : other.notes) {
+      if (notes.size() < 8) notes.push_back(n);
+    }
     tainted = tainted || other.tainted;
   }
   void AddOrigin(const Location& l) {
@@ -65,6 +72,10 @@ Value Unknown();
 Value Int(int64_t n);
 
 Value Bool(bool b);
+
+// A declared variable before its first assignment: a value of its own that
+// equals no constant (not "anything", which would hide a finding).
+Value UnsetValue();
 
 // A value derived from validation state that we cannot follow exactly.
 Value TaintedFrom(const Value& a, const Value* b = nullptr);
