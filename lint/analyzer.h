@@ -7,12 +7,18 @@
 //
 // Every filter (named, inline, or `where`) is executed symbolically, path by
 // path, with functions inlined: constants are evaluated, route attributes are
-// unknown, and the result of roa_check()/aspa_check() is a symbolic state. A
-// path carries the set of validation states it can be taken under (a mask
-// over ROA x ASPA states), the tags it writes, and how it ends (accept,
-// reject). A tag is reported when it separates the validation states of the
-// routes that survive: the states of surviving paths with the tag differ from
-// those without it, or its value itself is the state. Rules:
+// unknown, declared variables start unset (a value of their own), and the
+// result of roa_check()/aspa_check() is a symbolic state. A path carries the
+// set of validation states it can be taken under (a mask over ROA x ASPA
+// states), the tags it writes (sure, or "maybe" once paths that differ only
+// in their writes are merged), and how it ends (accept, reject). A function
+// that no filter reaches is run on its own (its paths survive unless they
+// reject). A tag, an attribute and a value wherever it is written, is
+// reported when it separates the validation states of the routes that
+// survive: the states of surviving paths with the tag differ from those
+// without it, or its value itself is the state. Tags found so become
+// carriers: in a further pass (kMaxCarrierPasses), a condition testing for
+// one is a condition on the state, in any filter. Rules:
 //   validation-state-community  bgp_community / bgp_ext_community /
 //                               bgp_large_community written by validation state
 //   validation-state-attribute  a custom `attribute bgp` written by validation state

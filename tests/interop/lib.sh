@@ -208,3 +208,28 @@ bird_kept_session() {
   grep -q "Serial Query answered" "$WORK/$3.log" || fail "BIRD's Serial Query got no diff"
   if grep -q "Cache Reset" "$WORK/$3.log"; then fail "BIRD got a Cache Reset"; fi
 }
+
+# ensure_trixie_root: sets ROOT to a Debian 13 chroot with bird2 (2.17)
+# installed and bird3 (3.1) unpacked in /opt/bird3, building it once with
+# debootstrap (about a minute) in $RTR42_TRIXIE_ROOT (default
+# /var/cache/rtr42-test/trixie); tests that run at once wait for each other.
+ensure_trixie_root() {
+  ROOT=${RTR42_TRIXIE_ROOT:-/var/cache/rtr42-test/trixie}
+  mkdir -p "$(dirname "$ROOT")"
+  exec 9>"$ROOT.lock"
+  flock 9
+  if [ ! -x "$ROOT/usr/sbin/bird" ] || [ ! -x "$ROOT/opt/bird3/usr/sbin/bird" ]; then
+    need debootstrap debootstrap
+    echo "building a Debian 13 chroot with BIRD 2.17 and 3.1 in $ROOT (once; about a minute)"
+    rm -rf "$ROOT.new"
+    debootstrap --variant=minbase --include=bird2 trixie "$ROOT.new" http://deb.debian.org/debian \
+      > "$WORK/debootstrap.log" 2>&1 || { tail -20 "$WORK/debootstrap.log"; fail "debootstrap trixie"; }
+    cp /etc/resolv.conf "$ROOT.new/etc/resolv.conf"
+    chroot "$ROOT.new" sh -c 'cd /tmp && apt-get update -qq && apt-get download -qq bird3 &&
+      dpkg -x bird3_*.deb /opt/bird3 && rm bird3_*.deb' > "$WORK/bird3.log" 2>&1 \
+      || { tail -20 "$WORK/bird3.log"; fail "unpacking Debian 13's bird3"; }
+    rm -rf "$ROOT"
+    mv "$ROOT.new" "$ROOT"
+  fi
+  flock -u 9
+}

@@ -18,23 +18,7 @@ source "$(dirname "$0")/lib.sh"
 need_bundle
 need curl curl
 [ "$(id -u)" -eq 0 ] || skip "a chroot needs root"
-ROOT=${RTR42_TRIXIE_ROOT:-/var/cache/rtr42-test/trixie}
-
-# --- the Debian 13 chroot: bird2 (2.17) installed, bird3 (3.1) unpacked
-if [ ! -x "$ROOT/usr/sbin/bird" ] || [ ! -x "$ROOT/opt/bird3/usr/sbin/bird" ]; then
-  need debootstrap debootstrap
-  echo "building a Debian 13 chroot with BIRD 2.17 and 3.1 in $ROOT (once; about a minute)"
-  rm -rf "$ROOT.new"
-  mkdir -p "$(dirname "$ROOT")"
-  debootstrap --variant=minbase --include=bird2 trixie "$ROOT.new" http://deb.debian.org/debian \
-    > "$WORK/debootstrap.log" 2>&1 || { tail -20 "$WORK/debootstrap.log"; fail "debootstrap trixie"; }
-  cp /etc/resolv.conf "$ROOT.new/etc/resolv.conf"
-  chroot "$ROOT.new" sh -c 'cd /tmp && apt-get update -qq && apt-get download -qq bird3 &&
-    dpkg -x bird3_*.deb /opt/bird3 && rm bird3_*.deb' > "$WORK/bird3.log" 2>&1 \
-    || { tail -20 "$WORK/bird3.log"; fail "unpacking Debian 13's bird3"; }
-  rm -rf "$ROOT"
-  mv "$ROOT.new" "$ROOT"
-fi
+ensure_trixie_root
 declare -A BIN=([2]=/usr/sbin/bird [3]=/opt/bird3/usr/sbin/bird)
 declare -A CTL=([2]=/usr/sbin/birdc [3]=/opt/bird3/usr/sbin/birdc)
 for v in 2 3; do
