@@ -8,20 +8,62 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <new>
 
 #include "absl/strings/str_cat.h"
 
 namespace rtr42 {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": ", std::strerror(errno)));
-  std::ostringstream data;
-  data << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
-  return std::move(data).str();
+absl::StatusOr<std::string> ReadFile(const std::string& path, const ReadLimits& limits) {
+  // O_NONBLOCK: opening a FIFO does not wait for a writer (it is refused
+  // below); O_NOFOLLOW refuses a symbolic link when asked to.
+  int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (limits.follow_symlinks ? 0 : O_NOFOLLOW);
+  int fd = ::open(path.c_str(), flags);
+  if (fd < 0) {
+    if (errno == ELOOP && !limits.follow_symlinks) {
+      return absl::PermissionDeniedError(absl::StrCat(path, ": is a symbolic link (not followed)"));
+    }
+    return absl::NotFoundError(absl::StrCat(path, ": ", std::strerror(errno)));
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    bool dir = S_ISDIR(st.st_mode);
+    ::close(fd);
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, dir ? ": is a directory" : ": is not a regular file"));
+  }
+  if (static_cast<uint64_t>(st.st_size) > limits.max_bytes) {
+    ::close(fd);
+    return absl::ResourceExhaustedError(
+        absl::StrCat(path, ": ", st.st_size, " bytes, more than the limit of ", limits.max_bytes));
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  std::string data;
+  try {
+    data.reserve(static_cast<size_t>(st.st_size));
+    char buf[1 << 16];
+    while (true) {
+      ssize_t n = ::read(fd, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        int err = errno;
+        ::close(fd);
+        return absl::DataLossError(absl::StrCat(path, ": read error: ", std::strerror(err)));
+      }
+      if (n == 0) break;
+      if (data.size() + static_cast<size_t>(n) > limits.max_bytes) {  // it grew while read
+        ::close(fd);
+        return absl::ResourceExhaustedError(
+            absl::StrCat(path, ": more than the limit of ", limits.max_bytes, " bytes"));
+      }
+      data.append(buf, static_cast<size_t>(n));
+    }
+  } catch (const std::bad_alloc&) {
+    ::close(fd);
+    return absl::ResourceExhaustedError(absl::StrCat(path, ": not enough memory to read it"));
+  }
+  ::close(fd);
+  return data;
 }
 
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents) {

@@ -12,8 +12,17 @@
 
 namespace rtr42 {
 
-// Reads a whole file. The error names the path and the reason.
-absl::StatusOr<std::string> ReadFile(const std::string& path);
+// What ReadFile() accepts.
+struct ReadLimits {
+  uint64_t max_bytes = uint64_t{1} << 30;  // a larger file is an error, never a truncation
+  bool follow_symlinks = true;             // false: a symbolic link is an error
+};
+
+// Reads a whole regular file. A directory, FIFO, socket or device is an
+// error (so /dev/zero or a FIFO never hangs or eats memory), and so is a
+// file over `limits.max_bytes` or one that cannot be held in memory. The
+// error names the path and the reason.
+absl::StatusOr<std::string> ReadFile(const std::string& path, const ReadLimits& limits = {});
 
 // Writes `contents` to `path` atomically: a temporary file in the same
 // directory is written, flushed to disk and renamed over `path` (and the

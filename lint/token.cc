@@ -36,8 +36,21 @@ class Lexer {
     if (depth > kMaxIncludeDepth) {
       return Error(from, absl::StrCat("includes nested deeper than ", kMaxIncludeDepth));
     }
-    absl::StatusOr<std::string> text = ReadFile(path);
-    if (!text.ok()) return Error(from, absl::StrCat("cannot read ", path));
+    if (++files_read_ > kMaxIncludedFiles) {
+      return Error(from, absl::StrCat("more than ", kMaxIncludedFiles,
+                                      " files read (an include tree that multiplies)"));
+    }
+    ReadLimits limits;
+    limits.max_bytes = kMaxInputBytes - std::min(bytes_read_, kMaxInputBytes);
+    absl::StatusOr<std::string> text = ReadFile(path, limits);
+    if (!text.ok()) {
+      if (text.status().code() == absl::StatusCode::kResourceExhausted) {
+        return Error(from, absl::StrCat("the configuration is larger than ", kMaxInputBytes >> 20,
+                                        " MiB with ", path));
+      }
+      return Error(from, absl::StrCat("cannot read ", text.status().message()));
+    }
+    bytes_read_ += text->size();
     return Text(path, canonical, *text, depth);
   }
 
@@ -265,6 +278,8 @@ class Lexer {
     return j - i;
   }
 
+  uint64_t bytes_read_ = 0;
+  int files_read_ = 0;
   TokenStream* out_;
   std::vector<std::string> stack_;
 };

@@ -4,13 +4,17 @@
 // column it came from. `include "PATH";` is expanded wherever it stands (BIRD
 // does it in the lexer, so it may stand even inside a filter body): PATH is
 // relative to the including file, may be a glob (files in alphabetical
-// order), cycles and nesting deeper than kMaxIncludeDepth are errors.
+// order), cycles and nesting deeper than kMaxIncludeDepth are errors. Only
+// regular files are read (a directory, FIFO or device is an error), at most
+// kMaxIncludedFiles of them and kMaxInputBytes in all, so any input is linted
+// in bounded time and memory.
 // Comments (`#` to the end of the line, `/* ... */`) are dropped, but
 // suppression comments (`# bird-rpki-lint: ignore[rule] reason`) are kept in
 // a side table.
 #ifndef RTR42_LINT_TOKEN_H_
 #define RTR42_LINT_TOKEN_H_
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
@@ -22,6 +26,8 @@
 namespace rtr42::lint {
 
 inline constexpr int kMaxIncludeDepth = 8;
+inline constexpr int kMaxIncludedFiles = 4096;
+inline constexpr uint64_t kMaxInputBytes = uint64_t{64} << 20;
 
 struct Location {
   const std::string* file = nullptr;  // owned by the TokenStream

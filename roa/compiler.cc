@@ -66,12 +66,25 @@ RouteObject ParseRouteObject(std::string path, Family family, absl::string_view 
   RouteObject object;
   object.path = std::move(path);
   object.name = BaseName(object.path);
-  RpslObject rpsl = ParseRpsl(text);
   auto note = [&](Diagnostic::Kind kind, int line, std::string reason) {
     object.diagnostics.push_back({object.path, line, object.name, kind, std::move(reason)});
   };
-  for (int line : rpsl.bad_lines) {
-    note(Diagnostic::Kind::kAdjusted, line, "line is not an attribute and was ignored");
+  if (text.size() > kMaxRouteObjectBytes) {
+    note(Diagnostic::Kind::kDropped, 0,
+         absl::StrCat("the object is ", text.size(), " bytes, more than the ",
+                      kMaxRouteObjectBytes >> 10, " KiB a route object may have"));
+    return object;
+  }
+  RpslObject rpsl = ParseRpsl(text);
+  for (size_t i = 0; i < rpsl.bad_lines.size(); ++i) {
+    if (i == kMaxLineDiagnostics) {
+      note(Diagnostic::Kind::kAdjusted, rpsl.bad_lines[i],
+           absl::StrCat("and ", rpsl.bad_lines.size() - i,
+                        " more lines that are not attributes were ignored"));
+      break;
+    }
+    note(Diagnostic::Kind::kAdjusted, rpsl.bad_lines[i],
+         "line is not an attribute and was ignored");
   }
 
   const std::string key = FamilyKey(family);

@@ -9,7 +9,8 @@
 //  * max-length: absent or not a number -> the rule's MaxLen; else
 //    min(max(value, prefix length), MaxLen);
 //  * one VRP per valid origin: attribute (AS<n>, any case, n < 2^32); bad
-//    origins are dropped, an object with none left is dropped.
+//    origins are dropped, an object with none left is dropped;
+//  * an object over kMaxRouteObjectBytes is dropped unread.
 // Without a filter file for a family (an IRR that is not dn42), objects of
 // that family are not policy-checked: max-length is the attribute's value
 // (at least the prefix length) or else the prefix length.
@@ -37,6 +38,14 @@
 #include "roa/vrp.h"
 
 namespace rtr42::roa {
+
+// A route object larger than this is dropped unread (dn42's largest are a
+// few hundred bytes, an IRR's a few KB), so one enormous file cannot take
+// the compiler's memory or time.
+inline constexpr size_t kMaxRouteObjectBytes = 64 << 10;
+// Lines that are not attributes get a diagnostic each up to this many per
+// object, then one for the rest.
+inline constexpr size_t kMaxLineDiagnostics = 10;
 
 // A route object as written, before the policy is applied.
 struct RouteObject {

@@ -76,14 +76,33 @@ absl::StatusOr<FilterPolicy> FilterPolicy::Parse(absl::string_view text, Family 
   }
   std::stable_sort(policy.rules_.begin(), policy.rules_.end(),
                    [](const FilterRule& a, const FilterRule& b) { return a.number < b.number; });
+  for (size_t i = 0; i < policy.rules_.size(); ++i) {
+    policy.first_rule_.try_emplace(policy.rules_[i].network, i);
+    policy.lengths_.push_back(policy.rules_[i].network.length());
+  }
+  std::sort(policy.lengths_.begin(), policy.lengths_.end());
+  policy.lengths_.erase(std::unique(policy.lengths_.begin(), policy.lengths_.end()),
+                        policy.lengths_.end());
   return policy;
 }
 
 const FilterRule* FilterPolicy::Match(const Prefix& prefix) const {
-  for (const auto& rule : rules_) {
-    if (rule.network.Contains(prefix)) return &rule;
+  // The networks that contain `prefix` are its truncations; the first rule
+  // of any of them is the answer.
+  const size_t none = rules_.size();
+  size_t best = none;
+  for (uint8_t length : lengths_) {
+    if (length > prefix.length()) break;
+    std::array<uint8_t, 16> bytes = prefix.bytes();
+    for (int bit = length; bit < AddressBytes(prefix.family()) * 8; ++bit) {
+      bytes[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
+    }
+    absl::StatusOr<Prefix> network = Prefix::FromBytes(prefix.family(), bytes.data(), length);
+    if (!network.ok()) continue;
+    auto it = first_rule_.find(*network);
+    if (it != first_rule_.end() && it->second < best) best = it->second;
   }
-  return nullptr;
+  return best == none ? nullptr : &rules_[best];
 }
 
 }  // namespace rtr42::roa

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "roa/prefix.h"
@@ -36,6 +37,8 @@ class FilterPolicy {
                                             std::string path);
 
   // The first rule by number whose network contains `prefix`, or nullptr.
+  // A few hash lookups (one per distinct network length), not a scan: a
+  // policy of a million rules costs what a short one does.
   const FilterRule* Match(const Prefix& prefix) const;
 
   const std::vector<FilterRule>& rules() const { return rules_; }
@@ -44,6 +47,8 @@ class FilterPolicy {
  private:
   std::vector<FilterRule> rules_;  // sorted by number, stable
   std::string path_;
+  absl::flat_hash_map<Prefix, size_t> first_rule_;  // network -> its first rule in rules_
+  std::vector<uint8_t> lengths_;                    // the networks' lengths, ascending
 };
 
 }  // namespace rtr42::roa

@@ -38,6 +38,21 @@ class CompilerTest : public ::testing::Test {
     EXPECT_NE(found[0].reason.find(text), std::string::npos) << found[0].ToString(); \
   } while (0)
 
+TEST_F(CompilerTest, AHugeObjectIsDroppedUnreadAndBadLinesAreCounted) {
+  // 25,000 malformed lines after a valid key: over the size limit.
+  std::string huge = "route: 172.20.1.0/24\norigin: AS4242420000\n";
+  while (huge.size() <= kMaxRouteObjectBytes) huge += "this line is not an attribute\n";
+  EXPECT_TRUE(Compile("data/route/172.20.1.0_24", huge).empty());
+  EXPECT_ONE_DIAGNOSTIC(kDropped, 0, "KiB a route object may have");
+  // Under the limit, many bad lines give kMaxLineDiagnostics diagnostics and one more.
+  std::string noisy = "route: 172.20.1.0/24\norigin: AS4242420000\n";
+  for (int i = 0; i < 500; ++i) noisy += "junk\n";
+  EXPECT_EQ(Compile("data/route/172.20.1.0_24", noisy).size(), 1u);
+  std::vector<Diagnostic> d = All();
+  ASSERT_EQ(d.size(), kMaxLineDiagnostics + 1);
+  EXPECT_NE(d.back().reason.find("and 490 more lines"), std::string::npos) << d.back().ToString();
+}
+
 TEST_F(CompilerTest, PlainObjectGetsRuleMaxLen) {
   EXPECT_EQ(Compile("data/route/172.20.1.0_24", "route: 172.20.1.0/24\norigin: AS4242420000\n"),
             std::vector<Vrp>{V("172.20.1.0/24", 29, 4242420000)});

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include "absl/strings/str_cat.h"
+
 namespace rtr42::roa {
 namespace {
 
@@ -66,6 +70,45 @@ TEST(FilterPolicyTest, Ipv6) {
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->Match(*Prefix::Parse("fdd6:6302:7c04::/48"))->number, 10);
   EXPECT_EQ(p->Match(*Prefix::Parse("fd42::/48"))->number, 1001);
+}
+
+}  // namespace
+}  // namespace rtr42::roa
+
+namespace rtr42::roa {
+namespace {
+
+// The indexed Match() gives what a scan of the rules in number order gives.
+TEST(FilterPolicyIndexTest, MatchEqualsAScanOfTheRules) {
+  std::mt19937 rng(42);
+  std::string text;
+  for (int i = 0; i < 3000; ++i) {
+    int len = 8 + static_cast<int>(rng() % 17);
+    uint32_t addr = (rng() & 0x00ffffff) | 0x0a000000;  // inside 10.0.0.0/8
+    addr &= len == 0 ? 0 : ~uint32_t{0} << (32 - len);
+    text += absl::StrCat(1 + rng() % 100000, rng() % 2 ? " permit " : " deny ", addr >> 24, ".",
+                         (addr >> 16) & 255, ".", (addr >> 8) & 255, ".", addr & 255, "/", len, " ",
+                         len, " 32\n");
+  }
+  absl::StatusOr<FilterPolicy> policy = FilterPolicy::Parse(text, Family::kIpv4, "f");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  int matched = 0;
+  for (int i = 0; i < 5000; ++i) {
+    int len = 16 + static_cast<int>(rng() % 17);
+    uint32_t addr = ((rng() & 0x00ffffff) | 0x0a000000) & (~uint32_t{0} << (32 - len));
+    Prefix p = *Prefix::Parse(absl::StrCat(addr >> 24, ".", (addr >> 16) & 255, ".",
+                                           (addr >> 8) & 255, ".", addr & 255, "/", len));
+    const FilterRule* scan = nullptr;
+    for (const FilterRule& r : policy->rules()) {
+      if (r.network.Contains(p)) {
+        scan = &r;
+        break;
+      }
+    }
+    EXPECT_EQ(policy->Match(p), scan) << p.ToString();
+    matched += scan != nullptr;
+  }
+  EXPECT_GT(matched, 500);  // the test exercises matches, not only misses
 }
 
 }  // namespace

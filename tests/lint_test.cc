@@ -151,6 +151,45 @@ TEST(LintParserTest, ErrorsNameFileLineAndColumn) {
   EXPECT_NE(s.message().find("unterminated string"), std::string::npos) << s;
 }
 
+TEST(LintInputTest, OnlyRegularFilesAndBoundedInput) {
+  TempDir dir;
+  std::string d = dir.path();
+  ASSERT_EQ(RunCommand("mkfifo " + d + "/fifo && mkdir " + d + "/sub"), 0);
+  struct Case {
+    std::string include, error;
+  } cases[] = {{"/dev/zero", "cannot read /dev/zero: is not a regular file"},
+               {"fifo", "fifo: is not a regular file"},
+               {"sub", "sub: is a directory"}};
+  for (const Case& c : cases) {
+    WriteFile(d + "/top.conf", "include \"" + c.include + "\";\n");
+    absl::StatusOr<TokenStream> t = Tokenize(d + "/top.conf");
+    ASSERT_FALSE(t.ok()) << c.include;
+    EXPECT_NE(t.status().message().find(c.error), std::string::npos) << t.status();
+  }
+  // Ten files of ten includes each, eight levels deep: 10^8 reads without a
+  // bound; the bound ends it.
+  for (int level = 1; level <= 8; ++level) {
+    for (int k = 0; k < 10; ++k) {
+      WriteFile(absl::StrCat(d, "/l", level, "-", k, ".conf"),
+                absl::StrCat("include \"l", level + 1, "-*.conf\";\n"));
+    }
+  }
+  WriteFile(d + "/tree.conf", "include \"l1-*.conf\";\n");
+  absl::StatusOr<TokenStream> t = Tokenize(d + "/tree.conf");
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("files read (an include tree that multiplies)"),
+            std::string::npos)
+      << t.status();
+  // More than kMaxInputBytes in all.
+  std::string chunk(8 << 20, '#');
+  chunk += "\n";
+  for (int k = 0; k < 9; ++k) WriteFile(absl::StrCat(d, "/big", k, ".conf"), chunk);
+  WriteFile(d + "/big.conf", "include \"big?.conf\";\n");
+  t = Tokenize(d + "/big.conf");
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("larger than 64 MiB"), std::string::npos) << t.status();
+}
+
 TEST(LintParserTest, NeverCrashesOnGarbage) {
   std::mt19937 rng(7);
   const std::string alphabet =
