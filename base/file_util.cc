@@ -111,6 +111,55 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view cont
   return absl::OkStatus();
 }
 
+namespace {
+
+absl::Status WriteAll(int fd, absl::string_view contents, const std::string& name) {
+  const char* p = contents.data();
+  size_t left = contents.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      return absl::DataLossError(absl::StrCat(name, ": write failed: ", std::strerror(errno)));
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status WriteOutput(const std::string& path, absl::string_view contents) {
+  if (path.empty() || path == "-") {
+    std::fflush(stdout);
+    return WriteAll(STDOUT_FILENO, contents, "standard output");
+  }
+  std::string target = path;
+  struct stat st;
+  for (int hops = 0; hops < 8 && ::lstat(target.c_str(), &st) == 0 && S_ISLNK(st.st_mode); ++hops) {
+    std::string link = target;
+    // Write where the link points (a link to a file not made yet included).
+    char buf[4096];
+    ssize_t n = ::readlink(link.c_str(), buf, sizeof(buf) - 1);
+    if (n <= 0) return absl::NotFoundError(absl::StrCat(path, ": ", std::strerror(errno)));
+    target.assign(buf, static_cast<size_t>(n));
+    size_t slash = link.rfind('/');
+    if (target[0] != '/' && slash != std::string::npos) target = link.substr(0, slash + 1) + target;
+  }
+  if (::stat(target.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode))
+      return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory"));
+    int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return absl::PermissionDeniedError(absl::StrCat(path, ": ", std::strerror(errno)));
+    absl::Status s = WriteAll(fd, contents, path);
+    if (::close(fd) != 0 && s.ok()) {
+      s = absl::DataLossError(absl::StrCat(path, ": ", std::strerror(errno)));
+    }
+    return s;
+  }
+  return WriteFileAtomically(target, contents);
+}
+
 uint64_t RaiseOpenFileLimit() {
   struct rlimit limit;
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;

@@ -30,6 +30,13 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, const ReadLimits& 
 // never a part, even after a power loss.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
 
+// Writes a program's output: to standard output when `path` is empty or
+// "-", else to `path` -- atomically (WriteFileAtomically) when it is or will
+// be a regular file, through a symbolic link to its target, and straight into
+// a device, FIFO or socket (which a rename would replace). Every write error
+// is reported (a full disk, a closed pipe), so a tool can exit non-zero.
+absl::Status WriteOutput(const std::string& path, absl::string_view contents);
+
 // rtr42's cache directory: $XDG_CACHE_HOME/rtr42, else ~/.cache/rtr42, else
 // /var/cache/rtr42. Clones and mirror state live under it.
 std::string CacheDir();

@@ -244,15 +244,21 @@ void SourceLoop::SaveState(const rtr::Update& update) {
   }
   ++status_.state_save_failures;
   // An older file left behind would make a restart reuse this serial for a
-  // different set; without a file a restart starts a new session instead.
-  std::error_code ignored;
-  std::filesystem::remove(options_.state_path, ignored);
+  // different set; without a loadable file a restart starts a new session.
+  absl::Status invalidated = rtr::InvalidateStateFile(options_.state_path);
   std::string error(saved.message());
   if (error != status_.state_error) {
-    RTR42_LOG_ERROR(
-        "cannot save state: %s; the old state file is removed, so a restart starts "
-        "a new RTR session",
-        error);
+    if (invalidated.ok()) {
+      RTR42_LOG_ERROR(
+          "cannot save state: %s; the old state file is removed or made unloadable, so a "
+          "restart starts a new RTR session",
+          error);
+    } else {
+      RTR42_LOG_ERROR(
+          "cannot save state: %s; and the old one stays loadable (%s): a restart would reuse "
+          "serials for other sets, so it must not restart from %s",
+          error, invalidated.message(), options_.state_path);
+    }
   }
   status_.state_error = error;
 }

@@ -1,8 +1,12 @@
 #include "rtr/state_file.h"
 
+#include <fcntl.h>
+#include <glob.h>
 #include <openssl/sha.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -330,6 +334,33 @@ absl::StatusOr<StateFile> LoadStateFile(const std::string& path) {
     return absl::DataLossError(bytes.status().message());
   }
   return DecodeStateFile(*bytes, path);
+}
+
+absl::Status InvalidateStateFile(const std::string& path) {
+  if (::unlink(path.c_str()) == 0 || errno == ENOENT) return absl::OkStatus();
+  int unlink_error = errno;
+  int fd = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) {
+    char zeros[64] = {};
+    bool written = ::pwrite(fd, zeros, sizeof(zeros), 0) == static_cast<ssize_t>(sizeof(zeros)) &&
+                   ::fsync(fd) == 0;
+    ::close(fd);
+    if (written) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat(path, ": can neither be removed (", std::strerror(unlink_error),
+                   ") nor overwritten (", std::strerror(errno), ")"));
+}
+
+int RemoveStaleTemporaries(const std::string& path) {
+  std::string pattern = path + ".tmp??????";
+  glob_t g{};
+  int removed = 0;
+  if (::glob(pattern.c_str(), GLOB_NOSORT, nullptr, &g) == 0) {
+    for (size_t i = 0; i < g.gl_pathc; ++i) removed += ::unlink(g.gl_pathv[i]) == 0;
+  }
+  ::globfree(&g);
+  return removed;
 }
 
 }  // namespace rtr42::rtr

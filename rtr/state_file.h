@@ -37,6 +37,17 @@ absl::Status SaveStateFile(const Update& update, const std::string& path);
 // NotFoundError when there is no file; DataLossError when it is damaged.
 absl::StatusOr<StateFile> LoadStateFile(const std::string& path);
 
+// Makes sure no state file at `path` can be loaded again (after a failed
+// save, an older file would let a restart reuse a serial for another set):
+// removes it, or, where the directory does not allow that, overwrites its
+// header in place. Ok if either worked or there is no file; the error says
+// both failed.
+absl::Status InvalidateStateFile(const std::string& path);
+
+// Removes the temporary files a save killed midway leaves beside `path`
+// (path + ".tmpXXXXXX"); returns how many.
+int RemoveStaleTemporaries(const std::string& path);
+
 }  // namespace rtr42::rtr
 
 #endif  // RTR42_RTR_STATE_FILE_H_

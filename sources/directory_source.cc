@@ -4,18 +4,19 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/file_util.h"
+#include "base/log.h"
 
 namespace rtr42::sources {
 
-absl::StatusOr<DirectorySource::Stamps> DirectorySource::StampAll() const {
+absl::StatusOr<DirectorySource::Scan> DirectorySource::StampAll() const {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(fs::path(root_) / "data", ec)) {
     return absl::NotFoundError(absl::StrCat(root_, "/data: not a directory"));
   }
-  Stamps stamps;
+  Scan scan;
   auto stamp = [&](const std::string& rel) {
-    if (std::optional<FileStamp> s = StampOf(absl::StrCat(root_, "/", rel))) stamps[rel] = *s;
+    if (std::optional<FileStamp> s = StampOf(absl::StrCat(root_, "/", rel))) scan.stamps[rel] = *s;
   };
   stamp(roa::kFilterPath);
   stamp(roa::kFilter6Path);
@@ -24,22 +25,40 @@ absl::StatusOr<DirectorySource::Stamps> DirectorySource::StampAll() const {
     if (!fs::is_directory(path, ec)) continue;
     for (const auto& entry : fs::directory_iterator(path, ec)) {
       std::string name = entry.path().filename().string();
-      if (!name.empty() && name[0] != '.') stamp(absl::StrCat(dir, name));
+      if (name.empty() || name[0] == '.') continue;
+      // As git does: a symbolic link is not followed (it may point out of
+      // the tree, or at something huge), nor is anything but a plain file.
+      std::error_code type_ec;
+      if (entry.is_symlink(type_ec) || !entry.is_regular_file(type_ec)) {
+        ++scan.skipped;
+        continue;
+      }
+      stamp(absl::StrCat(dir, name));
     }
     if (ec) return absl::UnavailableError(absl::StrCat(path.string(), ": ", ec.message()));
   }
-  return stamps;
+  return scan;
 }
 
 absl::StatusOr<std::optional<RegistryDelta>> DirectorySource::Poll() {
-  absl::StatusOr<Stamps> now = StampAll();
-  if (!now.ok()) return now.status();
+  absl::StatusOr<Scan> scan = StampAll();
+  if (!scan.ok()) return scan.status();
+  if (scan->skipped != skipped_logged_) {
+    skipped_logged_ = scan->skipped;
+    RTR42_LOG_WARNING(
+        "%s: %d entries in data/route and data/route6 skipped: symbolic links or "
+        "not plain files (not followed, as git does not)",
+        root_, scan->skipped);
+  }
+  Stamps* now = &scan->stamps;
   RegistryDelta delta;
   delta.full = !confirmed_once_;
   for (const auto& [rel, stamp] : *now) {
     auto it = confirmed_.find(rel);
     if (confirmed_once_ && it != confirmed_.end() && it->second == stamp) continue;
-    absl::StatusOr<std::string> text = ReadFile(absl::StrCat(root_, "/", rel));
+    ReadLimits limits;
+    limits.follow_symlinks = false;
+    absl::StatusOr<std::string> text = ReadFile(absl::StrCat(root_, "/", rel), limits);
     if (!text.ok()) return text.status();
     delta.changes.push_back({rel, std::move(*text)});
   }
@@ -50,7 +69,7 @@ absl::StatusOr<std::optional<RegistryDelta>> DirectorySource::Poll() {
     if (delta.changes.empty()) return std::nullopt;
   }
   delta.revision = Describe();
-  pending_ = std::move(*now);
+  pending_ = std::move(scan->stamps);
   return delta;
 }
 

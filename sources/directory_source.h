@@ -3,7 +3,9 @@
 //
 // Each Poll() stamps every file (base/file_stamp.h) and reads only those
 // whose stamp changed since the confirmed state; a file gone is a deletion.
-// A root without data/ is an error.
+// A root without data/ is an error. Like git, it does not follow symbolic
+// links: a link (or anything but a plain file) among the route objects is
+// skipped, with a warning when their number changes.
 #ifndef RTR42_SOURCES_DIRECTORY_SOURCE_H_
 #define RTR42_SOURCES_DIRECTORY_SOURCE_H_
 
@@ -25,9 +27,14 @@ class DirectorySource : public RegistrySource {
 
  private:
   using Stamps = absl::flat_hash_map<std::string, FileStamp>;  // by registry path
-  absl::StatusOr<Stamps> StampAll() const;
+  struct Scan {
+    Stamps stamps;
+    int skipped = 0;  // links and other non-files
+  };
+  absl::StatusOr<Scan> StampAll() const;
 
   std::string root_;
+  int skipped_logged_ = 0;
   bool confirmed_once_ = false;
   Stamps confirmed_, pending_;
 };

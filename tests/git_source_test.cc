@@ -200,5 +200,27 @@ TEST_F(GitSourceTest, DirectorySourceFindsChanges) {
   EXPECT_FALSE(OpenRegistrySource(dir_.path() + "/missing", "", "").ok());
 }
 
+TEST_F(GitSourceTest, DirectorySourceFollowsNoSymbolicLinks) {
+  std::string plain = dir_.path() + "/plain";
+  std::filesystem::create_directories(plain);
+  std::filesystem::copy(repo_ + "/data", plain + "/data", std::filesystem::copy_options::recursive);
+  WriteFile(dir_.path() + "/elsewhere", "route: 172.20.9.0/24\norigin: AS9\n");
+  std::filesystem::create_symlink(dir_.path() + "/elsewhere", plain + "/data/route/172.20.9.0_24");
+  std::filesystem::create_directory(plain + "/data/route/a-directory");
+  testing::LogCapture log;
+  auto source = OpenRegistrySource(plain, "", "");
+  ASSERT_TRUE(source.ok()) << source.status();
+  auto delta = (*source)->Poll();
+  ASSERT_TRUE(delta.ok() && delta->has_value()) << delta.status();
+  EXPECT_EQ(Paths(**delta),
+            (std::vector<std::string>{"+data/filter.txt", "+data/route/172.20.1.0_24",
+                                      "+data/route/172.20.2.0_24"}));
+  EXPECT_EQ(log.Count(LogLevel::kWarning, "2 entries in data/route and data/route6 skipped"), 1)
+      << log.All();
+  (*source)->Confirm();
+  EXPECT_FALSE((*source)->Poll()->has_value());
+  EXPECT_EQ(log.Count(LogLevel::kWarning, "skipped"), 1);  // once, not every poll
+}
+
 }  // namespace
 }  // namespace rtr42::sources

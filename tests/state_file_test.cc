@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "absl/time/clock.h"
 #include "rtr/history.h"
@@ -156,6 +160,44 @@ TEST(HistoryStoreTest, ConsistentHashButBadContentIsRefused) {
   state = DecodeStateFile(rehash(swapped), "f");
   EXPECT_FALSE(state.ok());
   EXPECT_NE(state.status().message().find("order"), std::string::npos) << state.status();
+}
+
+}  // namespace
+}  // namespace rtr42::rtr
+
+namespace rtr42::rtr {
+namespace {
+
+TEST(StateFileSafetyTest, InvalidatedFilesNeverLoadAndStaleTemporariesGo) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/" + kStateFileName;
+  History h = MakeHistory();
+  ASSERT_TRUE(SaveStateFile(*h.current(), path).ok());
+  ASSERT_TRUE(LoadStateFile(path).ok());
+  ASSERT_TRUE(InvalidateStateFile(path).ok());
+  EXPECT_TRUE(absl::IsNotFound(LoadStateFile(path).status()));
+  EXPECT_TRUE(InvalidateStateFile(path).ok());  // nothing there: fine
+  // Where the directory forbids removing it, the header is overwritten.
+  if (::geteuid() != 0) {
+    ASSERT_TRUE(SaveStateFile(*h.current(), path).ok());
+    ASSERT_EQ(::chmod(dir.path().c_str(), 0555), 0);
+    EXPECT_TRUE(InvalidateStateFile(path).ok());
+    ::chmod(dir.path().c_str(), 0755);
+    absl::StatusOr<StateFile> gone = LoadStateFile(path);
+    EXPECT_EQ(gone.status().code(), absl::StatusCode::kDataLoss) << gone.status();
+  }
+  // A device or a FIFO in its place is refused, not read (or waited on).
+  std::string fifo = dir.path() + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(LoadStateFile(fifo).status().code(), absl::StatusCode::kDataLoss);
+  std::string link = dir.path() + "/zero";
+  ASSERT_EQ(::symlink("/dev/zero", link.c_str()), 0);
+  EXPECT_EQ(LoadStateFile(link).status().code(), absl::StatusCode::kDataLoss);
+  // Temporaries of saves killed midway.
+  for (const char* t : {".tmpAbC123", ".tmpzzzzzz"}) testing::WriteFile(path + t, "partial");
+  testing::WriteFile(path + ".keep", "not ours");
+  EXPECT_EQ(RemoveStaleTemporaries(path), 2);
+  EXPECT_TRUE(std::filesystem::exists(path + ".keep"));
 }
 
 }  // namespace

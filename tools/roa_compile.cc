@@ -28,13 +28,6 @@ absl::StatusOr<std::optional<roa::Family>> ParseFamily(const Args& args) {
   return absl::InvalidArgumentError("--family must be 4 or 6");
 }
 
-absl::Status WriteOutput(const Args& args, const std::string& text) {
-  if (args.Has("output")) return WriteFileAtomically(args.Get("output"), text);
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  if (std::fflush(stdout) != 0) return absl::DataLossError("cannot write standard output");
-  return absl::OkStatus();
-}
-
 int Main(int argc, char** argv) {
   Args args("roa-compile",
             "Compiles dn42 route/route6 objects into validated ROA payloads (VRPs).");
@@ -70,7 +63,8 @@ int Main(int argc, char** argv) {
   options.family = *family;
   options.generated = absl::ToUnixSeconds(absl::Now());
   if (delta->has_value() && (*delta)->revision.size() == 40) options.commit = (*delta)->revision;
-  if (absl::Status s = WriteOutput(args, roa::FormatVrps(set, *format, options)); !s.ok()) {
+  if (absl::Status s = WriteOutput(args.Get("output"), roa::FormatVrps(set, *format, options));
+      !s.ok()) {
     return Fail(s);
   }
   if (args.Has("diagnostics")) {

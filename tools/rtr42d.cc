@@ -42,6 +42,9 @@ absl::Status MakeStateDir(const std::string& dir) {
 
 // The saved Update, or null (with one log line saying why) for a new session.
 std::shared_ptr<const rtr::Update> RestoreState(const std::string& path) {
+  if (int stale = rtr::RemoveStaleTemporaries(path); stale > 0) {
+    RTR42_LOG_INFO("removed %d temporary files of interrupted saves beside %s", stale, path);
+  }
   absl::StatusOr<rtr::StateFile> state = rtr::LoadStateFile(path);
   if (!state.ok()) {
     if (absl::IsNotFound(state.status())) {

@@ -153,11 +153,7 @@ int Main(int argc, char** argv) {
   roa::FormatOptions options;
   options.generated = absl::ToUnixSeconds(absl::Now());
   std::string text = roa::FormatVrps((*client)->set(), *format, options);
-  if (args.Has("output")) {
-    if (absl::Status s = WriteFileAtomically(args.Get("output"), text); !s.ok()) return Fail(s);
-  } else {
-    std::cout << text << std::flush;
-  }
+  if (absl::Status s = WriteOutput(args.Get("output"), text); !s.ok()) return Fail(s);
   return args.Has("watch") ? Watch(client->get()) : 0;
 }
 

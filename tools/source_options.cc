@@ -72,6 +72,10 @@ absl::StatusOr<std::unique_ptr<RegistrySource>> OpenSourceFromArgs(const Args& a
     if (!nrtm.ok()) return nrtm.status();
     source = std::move(*nrtm);
   } else {
+    if (args.Has("registry") && args.Get("registry").empty()) {
+      return absl::InvalidArgumentError(
+          "--registry is empty: give a path or URL (leave it out for the embedded sample)");
+    }
     absl::StatusOr<std::unique_ptr<RegistrySource>> registry = sources::OpenRegistrySource(
         args.Get("registry"), args.Get(ref_option), args.Get("cache-dir"));
     if (!registry.ok()) return registry.status();
