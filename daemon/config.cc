@@ -50,9 +50,12 @@ void BindDaemonOptions(Args* args, DaemonConfig* c) {
                 "/healthz fails when the source has not answered for this long", &c->stale_after, 1,
                 86400 * 30);
   args->BindDouble("max-withdraw-percent", "P",
-                   "hold back a new set that withdraws more than P% of the VRPs served until "
-                   "SIGHUP (100 turns the guard off)",
+                   "hold back a new set that withdraws more than P% of the VRPs served (now, or "
+                   "at the start of the --withdraw-window) until SIGUSR1 (100 turns the guard off)",
                    &c->max_withdraw_percent, 0, 100);
+  args->BindInt("withdraw-window", "SECONDS",
+                "withdrawals also add up against the set served this long ago", &c->withdraw_window,
+                60, 86400 * 7);
   args->BindString(
       "state-dir", "DIR",
       absl::StrCat("keep the RTR session, serial, history and set in DIR/", rtr::kStateFileName,
@@ -124,6 +127,7 @@ SourceLoopOptions SourceLoopOptionsFrom(const DaemonConfig& c) {
   options.remote_interval = absl::Seconds(c.poll_interval);
   options.slurm_path = c.slurm;
   options.max_withdraw_percent = c.max_withdraw_percent;
+  options.withdraw_window = absl::Seconds(c.withdraw_window);
   if (!c.state_dir.empty()) options.state_path = c.state_dir + "/" + rtr::kStateFileName;
   return options;
 }

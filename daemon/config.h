@@ -50,6 +50,7 @@ struct DaemonConfig {
   int64_t poll_interval = absl::ToInt64Seconds(SourceLoopOptions{}.remote_interval);
   std::string slurm;
   double max_withdraw_percent = SourceLoopOptions{}.max_withdraw_percent;
+  int withdraw_window = absl::ToInt64Seconds(SourceLoopOptions{}.withdraw_window);
   int64_t history = rtr::HistoryOptions{}.min_serials;
   std::string state_dir;
 

@@ -18,7 +18,7 @@ SourceLoop::SourceLoop(std::unique_ptr<sources::VrpSource> source, rtr::History*
       server_(server),
       options_(std::move(options)),
       interval_(source_->is_remote() ? options_.remote_interval : absl::Seconds(1)),
-      guard_(options_.max_withdraw_percent) {
+      guard_(options_.max_withdraw_percent, options_.withdraw_window) {
   absl::MutexLock lock(&mutex_);
   status_.source = source_->Describe();
   status_.started = absl::Now();
@@ -43,6 +43,11 @@ void SourceLoop::Stop() {
 void SourceLoop::ConfirmWithdrawals() {
   absl::MutexLock lock(&mutex_);
   guard_.Confirm();
+  poll_now_ = true;
+}
+
+void SourceLoop::Reload() {
+  absl::MutexLock lock(&mutex_);
   poll_now_ = true;
   slurm_stamp_.reset();  // re-read it even if unchanged
 }
@@ -183,8 +188,16 @@ bool SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::stri
     bool admitted;
     {
       absl::MutexLock lock(&mutex_);
-      admitted =
-          guard_.Admit(diff.withdrawn.size(), current->set().size(), revision, current->serial());
+      WithdrawGuard::Withdrawal w{diff.withdrawn.size(), current->set().size(), current->serial(),
+                                  false};
+      // Against the window's first set too: the worse of the two counts.
+      if (const WithdrawGuard::Baseline* base = guard_.baseline()) {
+        size_t since = roa::CountWithdrawn(*base->set, *set);
+        if (since * w.served > w.withdrawn * base->set->size()) {
+          w = {since, base->set->size(), base->serial, true};
+        }
+      }
+      admitted = guard_.Admit(w, revision, current->serial());
     }
     if (!admitted) return false;
     if (diff.empty()) return false;  // (after the guard: a reverted change releases it)
@@ -198,6 +211,7 @@ bool SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::stri
     absl::MutexLock lock(&mutex_);
     current_ = update;
     status_.last_update = absl::Now();
+    guard_.NoteServed(update->shared_set(), update->serial(), absl::Now());
   }
   const roa::VrpDiff* diff = update->last_diff();
   RTR42_LOG_INFO("serial %d (session %d): %d VRPs (%d IPv4, %d IPv6), +%d -%d, from %s%s%s",

@@ -4,7 +4,8 @@
 // change of condition, counted, and changes nothing that is served.
 //
 // Every new set passes the withdraw guard (daemon/withdraw_guard.h) first;
-// ConfirmWithdrawals() (SIGHUP) lets a held set through. With `state_path`,
+// ConfirmWithdrawals() (SIGUSR1) lets a held set through; Reload() (SIGHUP)
+// re-reads SLURM and polls now, and never confirms anything. With `state_path`,
 // every new serial is saved there (rtr/state_file.h) before routers are told
 // of it.
 //
@@ -67,7 +68,10 @@ struct SourceLoopOptions {
   absl::Duration remote_interval = absl::Seconds(60);
   std::string slurm_path;
   double max_withdraw_percent = 10;  // 100: no guard
-  std::string state_path;            // empty: nothing is saved
+  // Withdrawals also count against the set served when this window began, so
+  // a run of small withdrawals adds up.
+  absl::Duration withdraw_window = absl::Hours(1);
+  std::string state_path;  // empty: nothing is saved
 };
 
 class SourceLoop {
@@ -79,9 +83,10 @@ class SourceLoop {
 
   void Start();
   void Stop();
-  // SIGHUP: lets a set held back by the withdraw guard through, re-reads the
-  // SLURM file and polls the source now.
+  // SIGUSR1: lets a set held back by the withdraw guard through.
   void ConfirmWithdrawals();
+  // SIGHUP: re-reads the SLURM file and polls the source now.
+  void Reload();
   // One poll, on the calling thread (tests). True if it published a set.
   bool PollOnce();
 

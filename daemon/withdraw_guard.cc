@@ -1,11 +1,14 @@
 #include "daemon/withdraw_guard.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "base/log.h"
 
 namespace rtr42::daemon {
 
-bool WithdrawGuard::Admit(size_t withdrawn, size_t served, const std::string& revision,
+bool WithdrawGuard::Admit(const Withdrawal& w, const std::string& revision,
                           uint32_t serving_serial) {
+  const size_t withdrawn = w.withdrawn, served = w.served;
   bool over = served > 0 && double(withdrawn) * 100 > max_percent_ * double(served);
   if (over && confirming_) {
     ++state_.confirmations;
@@ -14,11 +17,14 @@ bool WithdrawGuard::Admit(size_t withdrawn, size_t served, const std::string& re
     if (!state_.holding || state_.held_withdrawals != withdrawn ||
         state_.held_revision != revision) {
       RTR42_LOG_WARNING(
-          "withdraw guard: holding back the set of %s: it would withdraw %d of %d VRPs "
-          "(%.1f%%, more than --max-withdraw-percent %g); still serving serial %d; SIGHUP "
+          "withdraw guard: holding back the set of %s: it would withdraw %d of %d VRPs of serial "
+          "%d%s (%.1f%%, more than --max-withdraw-percent %g); still serving serial %d; SIGUSR1 "
           "serves it",
-          revision, withdrawn, served, 100.0 * double(withdrawn) / double(served), max_percent_,
-          serving_serial);
+          revision, withdrawn, served, w.of_serial,
+          w.from_baseline
+              ? absl::StrCat(", the first served in the last ", absl::FormatDuration(window_))
+              : "",
+          100.0 * double(withdrawn) / double(served), max_percent_, serving_serial);
     }
     if (!state_.holding) ++state_.holds;
     state_.holding = true;
@@ -35,6 +41,17 @@ bool WithdrawGuard::Admit(size_t withdrawn, size_t served, const std::string& re
     state_.held_revision.clear();
   }
   return true;
+}
+
+void WithdrawGuard::NoteServed(std::shared_ptr<const roa::VrpSet> set, uint32_t serial,
+                               absl::Time now) {
+  bool confirmed = state_.confirmations != confirmations_seen_;
+  confirmations_seen_ = state_.confirmations;
+  // A confirmed set starts a new window: what the operator let through is
+  // the new reference.
+  if (!baseline_.set || now - baseline_.since >= window_ || confirmed) {
+    baseline_ = {std::move(set), serial, now};
+  }
 }
 
 void WithdrawGuard::Confirm() {

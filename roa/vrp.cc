@@ -57,6 +57,23 @@ VrpSet::VrpSet(std::vector<Vrp> vrps, std::vector<Aspa> aspas, std::vector<Route
                           vrps_.begin());
 }
 
+size_t CountWithdrawn(const VrpSet& from, const VrpSet& to) {
+  size_t n = 0;
+  auto a = from.vrps().begin(), b = to.vrps().begin();
+  while (a != from.vrps().end()) {
+    if (b == to.vrps().end() || *a < *b) {
+      ++n;
+      ++a;
+    } else if (*b < *a) {
+      ++b;
+    } else {
+      ++a;
+      ++b;
+    }
+  }
+  return n;
+}
+
 bool VrpSet::Contains(const Vrp& vrp) const {
   return std::binary_search(vrps_.begin(), vrps_.end(), vrp);
 }

@@ -137,6 +137,9 @@ class VrpSet {
 
 // What `to` has that `from` lacks (announced) and the reverse (withdrawn).
 VrpDiff Diff(const VrpSet& from, const VrpSet& to);
+// How many VRPs of `from` are not in `to` (Diff's withdrawn count, without
+// building the diff).
+size_t CountWithdrawn(const VrpSet& from, const VrpSet& to);
 
 // Composes two consecutive diffs (a: s0->s1, b: s1->s2) into s0->s2.
 VrpDiff Compose(const VrpDiff& a, const VrpDiff& b);

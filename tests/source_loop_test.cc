@@ -224,7 +224,9 @@ TEST_F(SourceLoopTest, UnreachableRemoteIsRetriedAndLaterLossKeepsTheSet) {
 
 TEST_F(SourceLoopTest, WithdrawGuardHoldsUntilTheShareFalls) {
   WriteRegistry(dir_.path(), 20);
-  MakeRegistryLoop(dir_.path(), SourceLoopOptions{.max_withdraw_percent = 10});
+  // No window: each set against the one served only (the window is below).
+  MakeRegistryLoop(dir_.path(), SourceLoopOptions{.max_withdraw_percent = 10,
+                                                  .withdraw_window = absl::ZeroDuration()});
   LogCapture log;
   ASSERT_TRUE(loop_->PollOnce());  // the first set is never held
   ExpectStillServing(1, 20);
@@ -288,7 +290,7 @@ TEST_F(SourceLoopTest, WithdrawGuardReleasesOnConfirmation) {
   ExpectStillServing(1, 20);
   EXPECT_EQ(log.Count(LogLevel::kWarning, "would withdraw 20 of 20 VRPs"), 1) << log.All();
 
-  // SIGHUP (ConfirmWithdrawals) on the running loop lets it through.
+  // SIGUSR1 (ConfirmWithdrawals) on the running loop lets it through.
   loop_->Start();
   loop_->ConfirmWithdrawals();
   for (int i = 0; i < 100 && Serial() != 2; ++i)
@@ -309,6 +311,40 @@ TEST_F(SourceLoopTest, WithdrawGuardReleasesOnConfirmation) {
   ExpectStillServing(3, 20);
 }
 
+TEST_F(SourceLoopTest, SmallWithdrawalsInARowAddUpInTheWindow) {
+  WriteRegistry(dir_.path(), 40);
+  MakeRegistryLoop(dir_.path(), SourceLoopOptions{.max_withdraw_percent = 10});  // 1 h window
+  LogCapture log;
+  ASSERT_TRUE(loop_->PollOnce());
+  // Three commits of 2 of 40 (5%) each: the first two pass (10% in all),
+  // the third would make it 15% of what was served at the window's start.
+  for (int i = 0; i < 2; ++i) {
+    fs::remove(dir_.path() + "/" + RouteFile(2 * i));
+    fs::remove(dir_.path() + "/" + RouteFile(2 * i + 1));
+    EXPECT_TRUE(loop_->PollOnce()) << i;
+  }
+  ExpectStillServing(3, 36);
+  fs::remove(dir_.path() + "/" + RouteFile(4));
+  fs::remove(dir_.path() + "/" + RouteFile(5));
+  EXPECT_FALSE(loop_->PollOnce());
+  ExpectStillServing(3, 36);
+  EXPECT_EQ(log.Count(LogLevel::kWarning,
+                      "would withdraw 6 of 40 VRPs of serial 1, the first served in the last 1h"),
+            1)
+      << log.All();
+  // Confirmed, it is served and starts a new window: 2 more of 34 are fine.
+  loop_->Start();
+  loop_->ConfirmWithdrawals();
+  for (int i = 0; i < 100 && Serial() != 4; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  loop_->Stop();
+  ExpectStillServing(4, 34);
+  fs::remove(dir_.path() + "/" + RouteFile(6));
+  fs::remove(dir_.path() + "/" + RouteFile(7));
+  EXPECT_TRUE(loop_->PollOnce());
+  ExpectStillServing(5, 32);
+}
+
 TEST_F(SourceLoopTest, GuardOffAtOneHundredPercent) {
   WriteRegistry(dir_.path(), 20);
   MakeRegistryLoop(dir_.path(), SourceLoopOptions{.max_withdraw_percent = 100});
@@ -322,7 +358,8 @@ TEST_F(SourceLoopTest, EveryNewSerialIsSavedAndSaveFailuresAreCounted) {
   WriteRegistry(dir_.path(), 20);
   std::string state = dir_.path() + "/state/" + rtr::kStateFileName;
   fs::create_directories(dir_.path() + "/state");
-  MakeRegistryLoop(dir_.path(), SourceLoopOptions{.state_path = state});
+  MakeRegistryLoop(dir_.path(),
+                   SourceLoopOptions{.max_withdraw_percent = 100, .state_path = state});
   ASSERT_TRUE(loop_->PollOnce());
   fs::remove(dir_.path() + "/" + RouteFile(0));
   ASSERT_TRUE(loop_->PollOnce());

@@ -94,7 +94,8 @@ absl::StatusOr<std::unique_ptr<rtr::History>> OpenHistory(const daemon::DaemonCo
   return std::make_unique<rtr::History>(rtr::RandomSessionId(), options);
 }
 
-// SIGHUP confirms a held set (and re-reads SLURM, polls the source);
+// SIGHUP re-reads SLURM and polls the source; SIGUSR1 confirms a set the
+// withdraw guard holds back (a reload never does);
 // SIGINT and SIGTERM stop the server (version 2 sessions are sent
 // `stop_notice` first, and given up to kDrainTime to read it), the HTTP
 // server and the io_context.
@@ -105,6 +106,7 @@ class SignalHandler {
   SignalHandler(rtr::asio::io_context& io, daemon::SourceLoop* loop, rtr::Server* server,
                 http::HttpServer* http_server, rtr::ErrorCode stop_notice)
       : signals_(io, SIGINT, SIGTERM, SIGHUP),
+        confirm_signal_(io, SIGUSR1),
         drain_timer_(io),
         io_(io),
         loop_(loop),
@@ -112,9 +114,18 @@ class SignalHandler {
         http_(http_server),
         stop_notice_(stop_notice) {
     Wait();
+    WaitForConfirmation();
   }
 
  private:
+  void WaitForConfirmation() {
+    confirm_signal_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      RTR42_LOG_INFO("SIGUSR1: confirming the withdrawals the guard holds back");
+      loop_->ConfirmWithdrawals();
+      WaitForConfirmation();
+    });
+  }
   void Wait() {
     signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
       if (!ec) OnSignal(signo);
@@ -123,7 +134,7 @@ class SignalHandler {
   void OnSignal(int signo) {
     if (signo == SIGHUP) {
       RTR42_LOG_INFO("SIGHUP: re-reading SLURM and polling the source now");
-      loop_->ConfirmWithdrawals();
+      loop_->Reload();
       Wait();
       return;
     }
@@ -147,6 +158,7 @@ class SignalHandler {
   }
 
   rtr::asio::signal_set signals_;
+  rtr::asio::signal_set confirm_signal_;
   rtr::asio::steady_timer drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
   rtr::asio::io_context& io_;

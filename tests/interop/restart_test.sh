@@ -6,7 +6,7 @@
 #     new commit's compiled set.
 #  2. A commit that deletes every IPv6 route object is held back by the
 #     withdraw guard (logged, /metrics shows it, BIRD keeps its tables) until
-#     SIGHUP confirms it.
+#     SIGUSR1 confirms it (a SIGHUP reload does not).
 #  3. A damaged state file: rtr42d says so and starts a new session; BIRD
 #     gets a Cache Reset and resynchronises.
 source "$(dirname "$0")/lib.sh"
@@ -68,11 +68,15 @@ sleep 3  # more polls: still held, logged once
 bird_tables_equal to || fail "BIRD's tables changed while the set was held"
 cp "$WORK/to4" "$WORK/v4only4"
 : > "$WORK/v4only6"
-kill -HUP "$daemon_pid"
+kill -HUP "$daemon_pid"  # a reload (SLURM, poll) confirms nothing
+sleep 2
+[ "$(metric rtr42_withdraw_guard_holding)" = 1 ] || fail "SIGHUP let the held set through"
+bird_tables_equal to || fail "BIRD's tables changed after a SIGHUP"
+kill -USR1 "$daemon_pid"
 bird_wait_tables v4only 20 second
 [ "$(metric rtr42_withdraw_guard_holding)" = 0 ] || fail "hold not released"
 [ "$(metric rtr42_withdraw_guard_confirmations_total)" = 1 ] || fail "confirmation not counted"
-echo "PASS: mass withdrawal held until SIGHUP, then served"
+echo "PASS: mass withdrawal held through a SIGHUP reload until SIGUSR1, then served"
 
 # --- 3. a damaged state file ----------------------------------------------------
 stop_rtr42d
