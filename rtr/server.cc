@@ -205,9 +205,30 @@ void Server::Accept(size_t index) {
 
 void Server::OnAccept(size_t index, const boost::system::error_code& ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted) return;
+  Listener& l = listeners_[index];
+  if (!l.acceptor->is_open()) return;  // stopped
   if (ec) {
-    RTR42_LOG_WARNING("accept failed: %s", ec.message());
-  } else if (!listeners_[index].tls) {
+    // Out of descriptors (EMFILE) or memory: retrying at once would spin
+    // and log without end; pause, and say it once.
+    ++l.failures;
+    if (!l.failing) {
+      RTR42_LOG_WARNING("accept failed: %s; retrying every %s until it works (logged once)",
+                        ec.message(), absl::FormatDuration(options_.accept_retry));
+    }
+    l.failing = true;
+    if (!l.retry) l.retry = std::make_unique<asio::steady_timer>(io_);
+    l.retry->expires_after(absl::ToChronoNanoseconds(options_.accept_retry));
+    l.retry->async_wait([this, index](const boost::system::error_code& e) {
+      if (!e) Accept(index);
+    });
+    return;
+  }
+  if (l.failing) {
+    RTR42_LOG_INFO("accepting connections again after %d failed accepts", l.failures);
+    l.failing = false;
+    l.failures = 0;
+  }
+  if (!l.tls) {
     Admit(std::move(socket));
   } else {
     StartTls(std::move(socket));
@@ -216,26 +237,42 @@ void Server::OnAccept(size_t index, const boost::system::error_code& ec, tcp::so
 }
 
 void Server::StartTls(tcp::socket socket) {
+  boost::system::error_code ignored;
+  tcp::endpoint peer = socket.remote_endpoint(ignored);  // known now, not after a failure
+  if (tls_handshakes_ >= options_.max_tls_handshakes) {
+    ++stats_.connections_refused;
+    if (!tls_handshakes_full_.exchange(true)) {
+      RTR42_LOG_WARNING(
+          "%d TLS handshakes under way: refusing new TLS connections until one ends, first "
+          "from %s (logged once)",
+          options_.max_tls_handshakes, peer.address().to_string());
+    }
+    socket.close(ignored);
+    return;
+  }
+  ++tls_handshakes_;
   auto tls = std::make_shared<TlsStream>(std::move(socket), *tls_context_);
   auto timer = std::make_shared<asio::steady_timer>(tls->get_executor());
-  timer->expires_after(std::chrono::seconds(30));
+  timer->expires_after(absl::ToChronoNanoseconds(options_.tls_handshake_timeout));
   timer->async_wait([tls](const boost::system::error_code& e) {
     if (!e) {
-      boost::system::error_code ignored;
-      tls->next_layer().close(ignored);
+      boost::system::error_code closed;
+      tls->next_layer().close(closed);
     }
   });
-  tls->async_handshake(asio::ssl::stream_base::server,
-                       [this, tls, timer](const boost::system::error_code& e) {
-                         timer->cancel();
-                         OnTlsHandshake(tls, e);
-                       });
+  tls->async_handshake(asio::ssl::stream_base::server, [this, tls, timer,
+                                                        peer](const boost::system::error_code& e) {
+    timer->cancel();
+    if (--tls_handshakes_ < options_.max_tls_handshakes && tls_handshakes_full_.exchange(false)) {
+      RTR42_LOG_INFO("TLS handshakes below the limit again: accepting");
+    }
+    OnTlsHandshake(tls, peer, e);
+  });
 }
 
-void Server::OnTlsHandshake(const std::shared_ptr<TlsStream>& tls,
+void Server::OnTlsHandshake(const std::shared_ptr<TlsStream>& tls, const tcp::endpoint& peer,
                             const boost::system::error_code& ec) {
   boost::system::error_code ignored;
-  tcp::endpoint peer = tls->next_layer().remote_endpoint(ignored);
   std::string refused;
   if (ec) {
     refused = absl::StrCat("TLS handshake failed: ", ec.message());

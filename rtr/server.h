@@ -63,6 +63,13 @@ struct ServerOptions {
   // works (rtr42d's defaults include [::1], which a host may lack).
   bool require_every_listener = true;
   size_t max_connections = 4096;
+  // TLS handshakes under way at once (each holds ~90 KB): more are refused,
+  // and each must finish within tls_handshake_timeout.
+  size_t max_tls_handshakes = 256;
+  absl::Duration tls_handshake_timeout = absl::Seconds(10);
+  // After accept() fails (out of descriptors: EMFILE), accepting pauses this
+  // long instead of spinning; logged once per episode.
+  absl::Duration accept_retry = absl::Milliseconds(100);
   uint8_t max_version = kMaxVersion;  // the highest RTR version offered
   Timers timers;
   absl::Duration write_stall_timeout = absl::Seconds(60);
@@ -136,13 +143,17 @@ class Server {
   struct Listener {
     std::unique_ptr<tcp::acceptor> acceptor;
     bool tls = false;
+    std::unique_ptr<asio::steady_timer> retry;  // the pause after a failed accept()
+    bool failing = false;                       // accept() fails; logged once
+    uint64_t failures = 0;
   };
   absl::Status Bind(const tcp::endpoint& endpoint, bool tls);
   void Accept(size_t index);
   void OnAccept(size_t index, const boost::system::error_code& ec, tcp::socket socket);
   // Handshake (bounded in time), then a session like any other.
   void StartTls(tcp::socket socket);
-  void OnTlsHandshake(const std::shared_ptr<TlsStream>& tls, const boost::system::error_code& ec);
+  void OnTlsHandshake(const std::shared_ptr<TlsStream>& tls, const tcp::endpoint& peer,
+                      const boost::system::error_code& ec);
   // Registers and starts a session for an accepted connection, or refuses it.
   template <typename Stream>
   void Admit(Stream stream);
@@ -160,6 +171,8 @@ class Server {
   bool stopped_ ABSL_GUARDED_BY(mutex_) = false;
   bool at_limit_ ABSL_GUARDED_BY(mutex_) = false;          // refusing connections now
   uint64_t refused_at_limit_ ABSL_GUARDED_BY(mutex_) = 0;  // refused since the limit was reached
+  std::atomic<size_t> tls_handshakes_{0};                  // under way
+  std::atomic<bool> tls_handshakes_full_{false};           // refusing; logged once
   ServerStats stats_;
 };
 

@@ -3,13 +3,20 @@
 // slow readers, queued bytes, silent and idle sessions, reset connections.
 #include "rtr/server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "absl/time/clock.h"
 #include "rtr/client.h"
 #include "tests/test_util.h"
+#include "tests/tls_test_server.h"
 
 namespace rtr42::rtr {
 namespace {
@@ -278,6 +285,91 @@ TEST_F(ServerTest, ConnectionLimitIsEnforced) {
   ASSERT_TRUE(SessionsBecome(1));
   EXPECT_TRUE(Client()->Reset().ok());
   EXPECT_EQ(log.Count(LogLevel::kInfo, "2 connections were refused"), 1) << log.All();
+}
+
+// Out of descriptors, accept() fails: the server pauses and says so once,
+// instead of spinning and logging without end, and accepts again after.
+TEST_F(ServerTest, AcceptFailingForLackOfDescriptorsPausesAndLogsOnce) {
+  testing::LogCapture log;
+  StartServer(ServerOptions{.accept_retry = absl::Milliseconds(50)});
+  Publish({V("172.20.0.0/24", 28, 1)});
+  size_t open_now = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) open_now += e.exists();
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = open_now + 24;  // 20 clients, and room for 4 sessions
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<int> clients;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(port_)));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int i = 0; i < 20; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) break;
+    ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    clients.push_back(fd);
+  }
+  absl::SleepFor(absl::Milliseconds(600));  // a dozen retries
+  EXPECT_EQ(log.Count(LogLevel::kWarning, "accept failed: Too many open files"), 1) << log.All();
+  for (int fd : clients) ::close(fd);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (log.Count(LogLevel::kInfo, "accepting connections again") == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(log.Count(LogLevel::kInfo, "accepting connections again"), 1) << log.All();
+  EXPECT_TRUE(Client()->Reset().ok());
+}
+
+// TLS handshakes that never finish are bounded in number and in time.
+TEST(ServerTlsTest, StalledHandshakesAreBoundedInNumberAndTime) {
+  testing::TempDir dir;
+  testing::MakeSelfSignedCertificate(dir.path() + "/c.pem", dir.path() + "/k.pem", "IP:127.0.0.1");
+  testing::LogCapture log;
+  asio::io_context io;
+  ServerOptions o;
+  o.tls_listen = {tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+  o.tls_cert = dir.path() + "/c.pem";
+  o.tls_key = dir.path() + "/k.pem";
+  o.max_tls_handshakes = 2;
+  o.tls_handshake_timeout = absl::Milliseconds(400);
+  Server server(io, o);
+  ASSERT_TRUE(server.Start().ok());
+  std::thread t([&] { io.run(); });
+  uint16_t port = server.bound_endpoints().at(0).port();
+  auto connect = [port] {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    ::send(fd, "\x16\x03\x01", 3, 0);  // a ClientHello's first bytes, then nothing
+    return fd;
+  };
+  // Closed by the server: read() returns 0 (or an error) within `wait`.
+  auto closed_within = [](int fd, absl::Duration wait) {
+    int64_t us = absl::ToInt64Microseconds(wait);
+    timeval tv{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char c;
+    ssize_t n = ::recv(fd, &c, 1, 0);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+  };
+  int a = connect(), b = connect();
+  absl::SleepFor(absl::Milliseconds(100));
+  int c = connect();  // the third while two are under way: refused at once
+  EXPECT_TRUE(closed_within(c, absl::Milliseconds(300)));
+  EXPECT_FALSE(closed_within(a, absl::Milliseconds(50)));
+  EXPECT_TRUE(closed_within(a, absl::Seconds(2)));  // the handshake timeout
+  EXPECT_TRUE(closed_within(b, absl::Seconds(2)));
+  EXPECT_EQ(log.Count(LogLevel::kWarning, "2 TLS handshakes under way"), 1) << log.All();
+  for (int fd : {a, b, c}) ::close(fd);
+  server.Stop();
+  io.stop();
+  t.join();
 }
 
 TEST_F(ServerTest, NotifyReachesEverySessionAndIsCoalesced) {
