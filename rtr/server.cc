@@ -152,20 +152,51 @@ void Server::Admit(Stream stream) {
   std::shared_ptr<Session> session;
   size_t active = 0;
   bool first_refusal = false;
+  bool address_full = false, first_address_refusal = false;
+  boost::system::error_code ignored;
+  asio::ip::address address = [&] {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      return stream.next_layer().remote_endpoint(ignored).address();
+    } else {
+      return stream.remote_endpoint(ignored).address();
+    }
+  }();
   {
     absl::MutexLock lock(&mutex_);
     if (stopped_) return;
     active = sessions_.size();
-    if (active < options_.max_connections) {
+    address_full = per_address_[address] >= options_.max_connections_per_address;
+    if (address_full) {
+      first_address_refusal = !per_address_warned_;
+      per_address_warned_ = true;
+    } else if (active < options_.max_connections) {
       uint64_t id = next_id_++;
       session = std::make_shared<StreamSession<Stream>>(std::move(stream), *this, id);
       sessions_.emplace(id, session);
+      session_address_.emplace(id, address);
+      ++per_address_[address];
       ++active;
     } else {
       first_refusal = !at_limit_;
       at_limit_ = true;
       ++refused_at_limit_;
     }
+    if (per_address_[address] == 0) per_address_.erase(address);
+  }
+  if (address_full) {
+    ++stats_.connections_refused;
+    if (first_address_refusal) {
+      RTR42_LOG_WARNING(
+          "%s already has %d sessions (the per-address limit): refusing more from it (logged "
+          "once until a session ends)",
+          address.to_string(), options_.max_connections_per_address);
+    }
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      stream.next_layer().close(ignored);
+    } else {
+      stream.close(ignored);
+    }
+    return;
   }
   if (session) {
     ++stats_.sessions_opened;
@@ -174,7 +205,6 @@ void Server::Admit(Stream stream) {
     return;
   }
   ++stats_.connections_refused;
-  boost::system::error_code ignored;
   tcp::socket& socket = [&]() -> tcp::socket& {
     if constexpr (std::is_same_v<Stream, TlsStream>) {
       return stream.next_layer();
@@ -311,6 +341,11 @@ void Server::Stop(std::optional<ErrorCode> farewell, std::string text) {
 void Server::Remove(uint64_t id) {
   absl::MutexLock lock(&mutex_);
   sessions_.erase(id);
+  if (auto it = session_address_.find(id); it != session_address_.end()) {
+    if (--per_address_[it->second] == 0) per_address_.erase(it->second);
+    session_address_.erase(it);
+    per_address_warned_ = false;
+  }
   if (at_limit_ && sessions_.size() < options_.max_connections) {
     RTR42_LOG_INFO("below the connection limit again: accepting; %d connections were refused",
                    refused_at_limit_);

@@ -63,6 +63,8 @@ struct ServerOptions {
   // works (rtr42d's defaults include [::1], which a host may lack).
   bool require_every_listener = true;
   size_t max_connections = 4096;
+  // Sessions from one address at once (a router needs one or two).
+  size_t max_connections_per_address = 64;
   // TLS handshakes under way at once (each holds ~90 KB): more are refused,
   // and each must finish within tls_handshake_timeout.
   size_t max_tls_handshakes = 256;
@@ -167,6 +169,9 @@ class Server {
   mutable absl::Mutex mutex_;
   std::shared_ptr<const EncodedUpdate> current_ ABSL_GUARDED_BY(mutex_);
   std::map<uint64_t, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mutex_);
+  std::map<uint64_t, asio::ip::address> session_address_ ABSL_GUARDED_BY(mutex_);
+  std::map<asio::ip::address, size_t> per_address_ ABSL_GUARDED_BY(mutex_);
+  bool per_address_warned_ ABSL_GUARDED_BY(mutex_) = false;  // logged once per episode
   uint64_t next_id_ ABSL_GUARDED_BY(mutex_) = 1;
   bool stopped_ ABSL_GUARDED_BY(mutex_) = false;
   bool at_limit_ ABSL_GUARDED_BY(mutex_) = false;          // refusing connections now

@@ -126,14 +126,18 @@ void StreamSession<Stream>::OnRead(const boost::system::error_code& ec, size_t n
     Shutdown(ec == asio::error::eof ? "closed by peer" : ec.message());
     return;
   }
-  last_heard_ = std::chrono::steady_clock::now();
-  if (!heard_from_peer_) {  // from now on the idle limit applies
-    heard_from_peer_ = true;
-    ArmIdleTimer();
-  }
+  auto now = std::chrono::steady_clock::now();
+  if (heard_from_peer_) last_heard_ = now;
   if (!closing_) {
     logic_.Receive(absl::string_view(read_buffer_.data(), n));
     Pump();
+  }
+  // The first-query limit ends with the first whole PDU, not the first byte:
+  // a connection that trickles a byte now and then holds no slot for long.
+  if (!heard_from_peer_ && queries_ > 0) {
+    heard_from_peer_ = true;
+    last_heard_ = now;
+    ArmIdleTimer();
   }
   DoRead();
 }
@@ -374,6 +378,9 @@ void StreamSession<Stream>::OnWrite(const boost::system::error_code& ec, size_t 
   stall_timer_.cancel();
   RecordNotifyWritten();
   Pump();
+  // Reading pauses while max_input_bytes of queries wait; what Pump() just
+  // answered made room, so read again (and see an EOF or reset at once).
+  DoRead();
 }
 
 template <typename Stream>
