@@ -123,7 +123,8 @@ std::map<std::string, TagStats> TagsOf(const Paths& paths, const Entry& entry) {
     }
   }
   // Every tag's "without": the states of surviving paths that may lack it.
-  for (auto& [key, t] : tags) {
+  for (auto& [tag_key, t] : tags) {
+    const std::string& key = tag_key;  // (a lambda may not capture a binding in clang 14)
     for (const Path& p : paths) {
       if (!Survives(p, entry)) continue;
       bool has = std::any_of(p.writes.begin(), p.writes.end(),
