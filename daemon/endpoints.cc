@@ -80,7 +80,8 @@ void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr
       return HttpServer::Make(r, bh::status::service_unavailable, "text/plain",
                               "no VRP set loaded yet\n");
     std::string etag = absl::StrFormat("\"%d-%d\"", current->session_id(), current->serial());
-    if (r[bh::field::if_none_match] == etag) {
+    auto inm = r[bh::field::if_none_match];
+    if (http::IfNoneMatchMatches(absl::string_view(inm.data(), inm.size()), etag)) {
       http::Response nm = HttpServer::Make(r, bh::status::not_modified, "application/json", "");
       nm.set(bh::field::etag, etag);
       return nm;

@@ -2,12 +2,28 @@
 
 #include <boost/beast/core.hpp>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "base/log.h"
 
 namespace rtr42::http {
 
 namespace beast = boost::beast;
+
+bool IfNoneMatchMatches(absl::string_view header, absl::string_view etag) {
+  auto weak = [](absl::string_view tag) {
+    tag = absl::StripAsciiWhitespace(tag);
+    if (absl::StartsWith(tag, "W/")) tag.remove_prefix(2);
+    return tag;
+  };
+  if (absl::StripAsciiWhitespace(header) == "*") return true;
+  for (absl::string_view tag : absl::StrSplit(header, ',')) {
+    if (!weak(tag).empty() && weak(tag) == weak(etag)) return true;
+  }
+  return false;
+}
 
 class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -60,7 +76,9 @@ absl::Status HttpServer::Start() {
   beast::error_code ec;
   acceptor_.open(endpoint_.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec && endpoint_.address().is_v6()) acceptor_.set_option(asio::ip::v6_only(true), ec);
+  if (!ec && endpoint_.address().is_v6()) {  // [::] takes IPv4 too
+    acceptor_.set_option(asio::ip::v6_only(!endpoint_.address().is_unspecified()), ec);
+  }
   if (!ec) acceptor_.bind(endpoint_, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {

@@ -10,8 +10,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "rtr/asio.h"
 
 namespace rtr42::http {
@@ -23,6 +25,10 @@ using tcp = asio::ip::tcp;
 using Request = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
 using Handler = std::function<Response(const Request&)>;
+
+// Does an If-None-Match header value match `etag` (RFC 9110 section
+// 13.1.2: "*", a list, weak "W/" tags compared weakly)?
+bool IfNoneMatchMatches(absl::string_view header, absl::string_view etag);
 
 class HttpServer {
  public:

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -122,10 +123,12 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
     return Number(v > 0x7fffffffffffffffULL ? -1 : static_cast<int64_t>(v));
   }
   bool number_float(number_float_t, const string_t&) override {
+    if (EntryIsScalar()) return ScalarEntry();
     if (InRoa() || InAspa()) return Fail("a number in a roa or aspa entry is not an integer");
     return true;
   }
   bool string(string_t& v) override {
+    if (EntryIsScalar()) return ScalarEntry();
     if (InKey()) return KeyString(v);
     if (InAspa() || InProviders()) {
       uint32_t asn = 0;
@@ -192,6 +195,16 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
   }
   bool start_array(std::size_t) override {
     ++depth_;
+    if (depth_ == 3 && in_roas_) return Fail("is an array, not an object");
+    if (depth_ == 3 && in_aspas_) return FailAspa("is an array, not an object");
+    if (depth_ == 3 && in_keys_) return FailKey("is an array, not an object");
+    if (depth_ == 2 && (top_key_ == "roas" || top_key_ == "aspas" || top_key_ == "bgpsec_keys")) {
+      // A second array of a name would be merged silently: refused.
+      if (!seen_arrays_.insert(top_key_).second) {
+        error = absl::StrCat("the top-level object has \"", top_key_, "\" twice");
+        return false;
+      }
+    }
     if (depth_ == 2 && top_key_ == "roas") in_roas_ = roas_present_ = true;
     if (depth_ == 2 && top_key_ == "aspas") in_aspas_ = true;
     if (depth_ == 2 && top_key_ == "bgpsec_keys") in_keys_ = true;
@@ -255,8 +268,20 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
     error = absl::StrCat("bgpsec_keys[", key_index_, "]: ", why);
     return false;
   }
-  bool Scalar() { return true; }
+  // A scalar where an array's entries must be objects.
+  bool EntryIsScalar() {
+    if (depth_ != 2) return false;
+    if (in_roas_) return true;
+    return in_aspas_ || in_keys_;
+  }
+  bool ScalarEntry() {
+    if (in_roas_) return Fail("is not an object");
+    if (in_aspas_) return FailAspa("is not an object");
+    return FailKey("is not an object");
+  }
+  bool Scalar() { return EntryIsScalar() ? ScalarEntry() : true; }
   bool Number(int64_t v) {
+    if (EntryIsScalar()) return ScalarEntry();
     if (InKey() && key_ == "asn") {
       if (v < 0 || v > 0xffffffffLL) return FailKey(absl::StrCat("asn ", v, " is out of range"));
       router_key_.asn = static_cast<uint32_t>(v);
@@ -294,6 +319,7 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
   }
 
   int depth_ = 0;
+  std::set<std::string> seen_arrays_;
   bool in_roas_ = false;
   bool roas_present_ = false;
   bool in_aspas_ = false, in_providers_ = false, has_customer_ = false;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/log.h"
@@ -27,6 +28,11 @@ absl::Status SplitHostPort(const std::string& text, std::string* host, std::stri
   *port = text.substr(colon + 1);
   if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
     *host = host->substr(1, host->size() - 2);
+  }
+  uint32_t number = 0;
+  if (!absl::SimpleAtoi(*port, &number) || number == 0 || number > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "': the port must be a number from 1 to 65535"));
   }
   return absl::OkStatus();
 }

@@ -56,7 +56,19 @@ absl::Status Server::Bind(const tcp::endpoint& endpoint, bool tls) {
   boost::system::error_code ec;
   acceptor->open(endpoint.protocol(), ec);
   if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec && endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+  if (!ec && endpoint.address().is_v6()) {
+    // [::] takes IPv4 too (dn42's routers are mostly IPv4), unless 0.0.0.0
+    // on the same port is configured as well.
+    bool v4_too = false;
+    for (const auto* list : {&options_.listen, &options_.tls_listen}) {
+      for (const tcp::endpoint& e : *list) {
+        v4_too = v4_too || (e.address().is_v4() && e.address().is_unspecified() &&
+                            e.port() == endpoint.port());
+      }
+    }
+    bool dual = endpoint.address().is_unspecified() && !v4_too;
+    acceptor->set_option(asio::ip::v6_only(!dual), ec);
+  }
   if (!ec && !options_.md5_peers.empty()) {
     absl::Status md5 =
         SetListenerKeys(acceptor->native_handle(), endpoint.address().is_v6(), options_.md5_peers);

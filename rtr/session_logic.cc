@@ -1,5 +1,6 @@
 #include "rtr/session_logic.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
 
@@ -135,8 +136,11 @@ SessionLogic::Action SessionLogic::Next(const EncodedUpdate* current) {
   }
   const Pdu& pdu = std::get<Pdu>(decoded);
   if (pdu.type == PduType::kErrorReport) {
+    // The router's text goes to the log: control bytes (an escape sequence
+    // for the operator's terminal) are shown escaped, not written.
     return RouterErrorReport(absl::StrCat("router sent Error Report ", CodeText(pdu.error_code),
-                                          pdu.error_text.empty() ? "" : ": ", pdu.error_text));
+                                          pdu.error_text.empty() ? "" : ": ",
+                                          absl::CHexEscape(pdu.error_text)));
   }
   if (!version_) {
     version_ = pdu.version;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/file_util.h"
 #include "http/client.h"
+#include "http/server.h"
 #include "tests/test_util.h"
 #include "tests/tls_test_server.h"
 
@@ -261,6 +262,21 @@ TEST(HttpsUrlTest, ParseAndResolve) {
                           "https://user@x/", "https://[::1/"}) {
     EXPECT_FALSE(ParseHttpsUrl(bad).ok()) << bad;
   }
+}
+
+}  // namespace
+}  // namespace rtr42::http
+
+namespace rtr42::http {
+namespace {
+
+TEST(IfNoneMatchTest, StarListsAndWeakTags) {
+  EXPECT_TRUE(IfNoneMatchMatches("\"1-2\"", "\"1-2\""));
+  EXPECT_TRUE(IfNoneMatchMatches("*", "\"1-2\""));
+  EXPECT_TRUE(IfNoneMatchMatches("\"0-9\", W/\"1-2\"", "\"1-2\""));
+  EXPECT_TRUE(IfNoneMatchMatches(" \"a\" ,\"1-2\" ", "\"1-2\""));
+  EXPECT_FALSE(IfNoneMatchMatches("\"1-3\"", "\"1-2\""));
+  EXPECT_FALSE(IfNoneMatchMatches("", "\"1-2\""));
 }
 
 }  // namespace

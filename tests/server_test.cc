@@ -446,6 +446,24 @@ TEST_F(ServerTest, SessionsPerAddressAreLimited) {
   EXPECT_TRUE(Client()->Reset().ok());
 }
 
+TEST(ServerListenTest, TheIpv6WildcardTakesIpv4Too) {
+  asio::io_context io;
+  ServerOptions o;
+  o.listen = {tcp::endpoint(asio::ip::make_address("::"), 0)};
+  Server server(io, o);
+  if (!server.Start().ok()) GTEST_SKIP() << "no IPv6 on this host";
+  std::thread t([&] { io.run(); });
+  RtrClient::Options c{.host = "127.0.0.1",
+                       .port = std::to_string(server.bound_endpoints().at(0).port())};
+  c.timeout = absl::Seconds(5);
+  absl::StatusOr<std::unique_ptr<RtrClient>> client = RtrClient::Connect(c);
+  EXPECT_TRUE(client.ok()) << client.status();
+  client = absl::UnavailableError("closed");
+  server.Stop();
+  io.stop();
+  t.join();
+}
+
 TEST_F(ServerTest, NotifyReachesEverySessionAndIsCoalesced) {
   StartServer();
   Publish({V("172.20.0.0/24", 28, 1)});

@@ -230,6 +230,15 @@ TEST_F(SessionLogicTest, ErrorReportFromTheRouterEndsTheSessionSilently) {
   EXPECT_EQ(logic_.phase(), SessionLogic::Phase::kClosed);
 }
 
+TEST_F(SessionLogicTest, ControlBytesInARoutersTextAreEscapedForTheLog) {
+  std::string s;
+  AppendErrorReport(&s, 1, ErrorCode::kInternalError, "", "x\x1b[2J\ny");
+  auto a = Send(s);
+  EXPECT_NE(a.event.find("x\\x1b[2J\\ny"), std::string::npos) << a.event;
+  EXPECT_EQ(a.event.find('\x1b'), std::string::npos);
+  EXPECT_EQ(a.event.find('\n'), std::string::npos);
+}
+
 TEST_F(SessionLogicTest, LongOrMalformedErrorReportsAreNeverAnswered) {
   // 8210bis section 5.8: an Error Report MUST NOT answer an Error Report.
   // BIRD 2.16+ sends up to 4 KiB; codes 9-13 are named.

@@ -171,3 +171,29 @@ TEST(VrpFormatTest, ReadsFilesInChunks) {
 
 }  // namespace
 }  // namespace rtr42::roa
+
+namespace rtr42::roa {
+namespace {
+
+TEST(VrpJsonShapeTest, EntriesMustBeObjectsAndArraysAppearOnce) {
+  struct Case {
+    const char* json;
+    const char* error;
+  } cases[] = {
+      {R"({"roas": [["172.20.0.0/24", 24, "AS1"]]})", "roas[0]: is an array, not an object"},
+      {R"({"roas": [1, 2]})", "roas[0]: is not an object"},
+      {R"({"roas": ["172.20.0.0/24"]})", "roas[0]: is not an object"},
+      {R"({"roas": [], "roas": [{"prefix": "10.0.0.0/8", "asn": 1}]})", "\"roas\" twice"},
+      {R"({"roas": [], "aspas": [7]})", "aspas[0]: is not an object"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<VrpSet> set = ParseVrpJson(c.json);
+    ASSERT_FALSE(set.ok()) << c.json;
+    EXPECT_NE(set.status().message().find(c.error), std::string::npos)
+        << c.json << ": " << set.status();
+  }
+  EXPECT_TRUE(ParseVrpJson(R"({"roas": [{"prefix": "10.0.0.0/8", "asn": "AS1"}]})").ok());
+}
+
+}  // namespace
+}  // namespace rtr42::roa
