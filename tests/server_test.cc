@@ -51,7 +51,7 @@ class ServerTest : public ::testing::Test {
   }
   // Waits until the server has `n` sessions.
   bool SessionsBecome(size_t n) {
-    absl::Time deadline = absl::Now() + absl::Seconds(10);
+    absl::Time deadline = absl::Now() + absl::Seconds(30);  // sanitizer builds under load
     while (server_->session_count() != n) {
       if (absl::Now() > deadline) return false;
       absl::SleepFor(absl::Milliseconds(10));
@@ -290,6 +290,12 @@ TEST_F(ServerTest, ConnectionLimitIsEnforced) {
 // Out of descriptors, accept() fails: the server pauses and says so once,
 // instead of spinning and logging without end, and accepts again after.
 TEST_F(ServerTest, AcceptFailingForLackOfDescriptorsPausesAndLogsOnce) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__has_feature)
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+  GTEST_SKIP() << "with descriptors exhausted the sanitizer runtime cannot work (it needs them "
+                  "for its symbolizer); the plain build runs this test";
+#endif
+#endif
   testing::LogCapture log;
   StartServer(ServerOptions{.accept_retry = absl::Milliseconds(50)});
   Publish({V("172.20.0.0/24", 28, 1)});
