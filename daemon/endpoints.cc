@@ -87,7 +87,7 @@ void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr
       return nm;
     }
     http::Response ok =
-        HttpServer::Make(r, bh::status::ok, "application/json", *cache->For(current));
+        HttpServer::MakeShared(r, bh::status::ok, "application/json", cache->For(current));
     ok.set(bh::field::etag, etag);
     return ok;
   });

@@ -1,6 +1,8 @@
 #include "http/server.h"
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -27,20 +29,47 @@ bool IfNoneMatchMatches(absl::string_view header, absl::string_view etag) {
 
 class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, const HttpServer& server)
-      : stream_(std::move(socket)), server_(server) {}
+  Connection(tcp::socket socket, const HttpServer& server,
+             std::shared_ptr<std::atomic<size_t>> count)
+      : stream_(std::move(socket)), server_(server), count_(std::move(count)) {}
+  ~Connection() { --*count_; }
 
   void Read() {
-    request_ = {};
+    parser_.emplace();
+    parser_->header_limit(16 << 10);
+    parser_->body_limit(64 << 10);
     stream_.expires_after(std::chrono::seconds(30));
     beast_http::async_read(
-        stream_, buffer_, request_,
+        stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
  private:
   void OnRead(beast::error_code ec) {
-    if (ec) return Close();
+    if (ec == beast_http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::eof) {
+      return Close();
+    }
+    if (ec) {
+      // A request that is not HTTP, or too large: say so, then close.
+      bool too_large = ec == beast_http::error::header_limit || ec == beast_http::error::body_limit;
+      Request bad;
+      bad.version(11);
+      bad.keep_alive(false);
+      response_ = std::make_shared<Response>(HttpServer::Make(
+          bad,
+          too_large ? beast_http::status::request_header_fields_too_large
+                    : beast_http::status::bad_request,
+          "text/plain",
+          absl::StrCat(too_large ? "request too large" : "bad request", ": ", ec.message(), "\n")));
+      response_->keep_alive(false);
+      stream_.expires_after(std::chrono::seconds(30));
+      beast_http::async_write(
+          stream_, *response_,
+          [self = shared_from_this()](beast::error_code, size_t) { self->Close(); });
+      return;
+    }
+    request_ = parser_->release();
     response_ = std::make_shared<Response>(server_.Dispatch(request_));
     stream_.expires_after(std::chrono::seconds(30));
     beast_http::async_write(
@@ -58,13 +87,15 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
 
   beast::tcp_stream stream_;
   const HttpServer& server_;
+  std::shared_ptr<std::atomic<size_t>> count_;
   beast::flat_buffer buffer_;
+  std::optional<beast_http::request_parser<beast_http::string_body>> parser_;
   Request request_;
   std::shared_ptr<Response> response_;
 };
 
-HttpServer::HttpServer(asio::io_context& io, tcp::endpoint endpoint)
-    : io_(io), endpoint_(endpoint), acceptor_(io) {}
+HttpServer::HttpServer(asio::io_context& io, tcp::endpoint endpoint, size_t max_connections)
+    : io_(io), endpoint_(endpoint), acceptor_(io), max_connections_(max_connections) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -108,20 +139,47 @@ void HttpServer::Accept() {
 }
 
 void HttpServer::OnAccept(beast::error_code ec, tcp::socket socket) {
-  if (ec == asio::error::operation_aborted) return;
-  if (!ec) std::make_shared<Connection>(std::move(socket), *this)->Read();
+  if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+  if (ec) {
+    // Out of descriptors: pause instead of spinning (logged once).
+    if (!at_limit_) RTR42_LOG_WARNING("HTTP accept failed: %s; retrying", ec.message());
+    at_limit_ = true;
+    auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(100));
+    timer->async_wait([this, timer](beast::error_code) { Accept(); });
+    return;
+  }
+  if (*connections_ >= max_connections_) {
+    if (!at_limit_) {
+      RTR42_LOG_WARNING("HTTP: %d connections open, the limit: refusing more (logged once)",
+                        max_connections_);
+    }
+    at_limit_ = true;
+    beast::error_code ignored;
+    socket.close(ignored);
+  } else {
+    at_limit_ = false;
+    ++*connections_;
+    std::make_shared<Connection>(std::move(socket), *this, connections_)->Read();
+  }
   Accept();
 }
 
 Response HttpServer::Make(const Request& request, beast_http::status status,
                           const std::string& content_type, std::string body) {
+  return MakeShared(request, status, content_type,
+                    std::make_shared<const std::string>(std::move(body)));
+}
+
+Response HttpServer::MakeShared(const Request& request, beast_http::status status,
+                                const std::string& content_type,
+                                std::shared_ptr<const std::string> body) {
   Response r{status, request.version()};
   r.set(beast_http::field::server, "rtr42");
   r.set(beast_http::field::content_type, content_type);
   r.keep_alive(request.keep_alive());
   r.body() = std::move(body);
-  r.prepare_payload();
-  if (request.method() == beast_http::verb::head) r.body().clear();
+  r.prepare_payload();  // Content-Length of the whole body, for HEAD too
+  if (request.method() == beast_http::verb::head) r.body() = nullptr;
   return r;
 }
 

@@ -5,7 +5,9 @@
 #ifndef RTR42_HTTP_SERVER_H_
 #define RTR42_HTTP_SERVER_H_
 
+#include <atomic>
 #include <boost/beast/http.hpp>
+#include <boost/optional.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -23,7 +25,32 @@ namespace beast_http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 using Request = beast_http::request<beast_http::string_body>;
-using Response = beast_http::response<beast_http::string_body>;
+
+// A response body that is shared, not copied: a large document (/rpki.json
+// of ten million VRPs) served to many clients at once is held once, and
+// each response only keeps a reference.
+struct SharedStringBody {
+  using value_type = std::shared_ptr<const std::string>;
+  static uint64_t size(const value_type& body) { return body ? body->size() : 0; }
+  class writer {
+   public:
+    using const_buffers_type = asio::const_buffer;
+    template <bool isRequest, class Fields>
+    writer(const beast_http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
+    void init(boost::system::error_code& ec) { ec = {}; }
+    boost::optional<std::pair<const_buffers_type, bool>> get(boost::system::error_code& ec) {
+      ec = {};
+      if (done_ || !body_ || body_->empty()) return boost::none;
+      done_ = true;
+      return {{asio::const_buffer(body_->data(), body_->size()), false}};
+    }
+
+   private:
+    const value_type& body_;
+    bool done_ = false;
+  };
+};
+using Response = beast_http::response<SharedStringBody>;
 using Handler = std::function<Response(const Request&)>;
 
 // Does an If-None-Match header value match `etag` (RFC 9110 section
@@ -32,7 +59,10 @@ bool IfNoneMatchMatches(absl::string_view header, absl::string_view etag);
 
 class HttpServer {
  public:
-  HttpServer(asio::io_context& io, tcp::endpoint endpoint);
+  // At most `max_connections` connections at once; more are closed at
+  // accept (logged once per episode). `io` should be the server's own
+  // (rtr42d runs it on its own thread, so no handler delays an RTR session).
+  HttpServer(asio::io_context& io, tcp::endpoint endpoint, size_t max_connections = 256);
   ~HttpServer();
 
   void Handle(const std::string& path, Handler handler);
@@ -44,6 +74,10 @@ class HttpServer {
   // (version, keep-alive, HEAD).
   static Response Make(const Request& request, beast_http::status status,
                        const std::string& content_type, std::string body);
+  // The same around a shared body, which is not copied.
+  static Response MakeShared(const Request& request, beast_http::status status,
+                             const std::string& content_type,
+                             std::shared_ptr<const std::string> body);
 
  private:
   class Connection;
@@ -55,6 +89,9 @@ class HttpServer {
   tcp::endpoint endpoint_;
   tcp::acceptor acceptor_;
   std::map<std::string, Handler> handlers_;
+  const size_t max_connections_;
+  std::shared_ptr<std::atomic<size_t>> connections_ = std::make_shared<std::atomic<size_t>>(0);
+  bool at_limit_ = false;  // logged; reset when below again
 };
 
 }  // namespace rtr42::http

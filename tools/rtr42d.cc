@@ -104,14 +104,14 @@ class SignalHandler {
   static constexpr auto kDrainTime = std::chrono::seconds(3);
 
   SignalHandler(rtr::asio::io_context& io, daemon::SourceLoop* loop, rtr::Server* server,
-                http::HttpServer* http_server, rtr::ErrorCode stop_notice)
+                rtr::asio::io_context* http_io, rtr::ErrorCode stop_notice)
       : signals_(io, SIGINT, SIGTERM, SIGHUP),
         confirm_signal_(io, SIGUSR1),
         drain_timer_(io),
         io_(io),
         loop_(loop),
         server_(server),
-        http_(http_server),
+        http_io_(http_io),
         stop_notice_(stop_notice) {
     Wait();
     WaitForConfirmation();
@@ -143,7 +143,7 @@ class SignalHandler {
     server_->Stop(stop_notice_, stop_notice_ == rtr::ErrorCode::kCacheRestart
                                     ? "rtr42d is restarting"
                                     : "rtr42d is shutting down");
-    if (http_) http_->Stop();
+    if (http_io_) http_io_->stop();  // thread-safe; its thread ends
     drain_deadline_ = std::chrono::steady_clock::now() + kDrainTime;
     Drain();
   }
@@ -164,7 +164,7 @@ class SignalHandler {
   rtr::asio::io_context& io_;
   daemon::SourceLoop* const loop_;
   rtr::Server* const server_;
-  http::HttpServer* const http_;
+  rtr::asio::io_context* const http_io_;
   const rtr::ErrorCode stop_notice_;
 };
 
@@ -207,18 +207,29 @@ int Main(int argc, char** argv) {
                  options->timers.retry, options->timers.expire);
   daemon::SourceLoop loop(std::move(*source), history->get(), &server,
                           daemon::SourceLoopOptionsFrom(config));
+  // The HTTP endpoints have their own thread: building /rpki.json or
+  // /diagnostics never delays an RTR session.
+  rtr::asio::io_context http_io;
   std::unique_ptr<http::HttpServer> http_server;
+  std::thread http_thread;
   if (!config.http.empty()) {
     absl::StatusOr<rtr::tcp::endpoint> e = rtr::ParseListenAddress(config.http);
     if (!e.ok()) return Fail(e.status());
-    http_server = std::make_unique<http::HttpServer>(io, *e);
+    http_server = std::make_unique<http::HttpServer>(http_io, *e);
     daemon::RegisterEndpoints(http_server.get(), &loop, &server,
                               daemon::EndpointOptionsFrom(config));
     if (absl::Status s = http_server->Start(); !s.ok()) return Fail(s);
+    http_thread = std::thread([&http_io] {
+      auto work = rtr::asio::make_work_guard(http_io);
+      http_io.run();
+    });
   }
   loop.Start();
-  SignalHandler signals(io, &loop, &server, http_server.get(), *daemon::StopNoticeFrom(config));
+  SignalHandler signals(io, &loop, &server, http_server ? &http_io : nullptr,
+                        *daemon::StopNoticeFrom(config));
   RunThreads(io, config.threads);
+  http_io.stop();
+  if (http_thread.joinable()) http_thread.join();
   loop.Stop();
   RTR42_LOG_INFO("rtr42d stopped");
   return 0;
