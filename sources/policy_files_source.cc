@@ -39,6 +39,8 @@ absl::StatusOr<std::optional<RegistryDelta>> PolicyFilesSource::Poll() {
     if (f.local_path.empty()) continue;
     f.pending = StampOf(f.local_path);
     if (!f.pending) {
+      absl::StatusOr<std::string> why = ReadFile(f.local_path);  // the reason, named
+      if (!why.ok()) return why.status();
       return absl::NotFoundError(absl::StrCat(f.local_path, ": cannot read the policy file"));
     }
     if (f.pending == f.confirmed && !full) continue;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "base/args.h"
+#include "base/file_util.h"
 #include "lint/analyzer.h"
 #include "lint/parser.h"
 #include "lint/report.h"
@@ -67,7 +68,10 @@ int Main(int argc, char** argv) {
     findings.insert(findings.end(), analysis.findings.begin(), analysis.findings.end());
     keep.push_back(std::move(*tokens));
   }
-  std::cout << Render(*format, findings, errors);
+  if (absl::Status s = WriteOutput("", Render(*format, findings, errors)); !s.ok()) {
+    std::cerr << "bird-rpki-lint: " << s.message() << "\n";
+    return 2;  // a CI job must not pass on output nobody saw
+  }
   if (!errors.empty()) return 2;
   return findings.empty() ? 0 : 1;
 }

@@ -99,4 +99,27 @@ wait_for 10 has "172.20.2.0/24 29 4242420099" || fail "JSON change not picked up
 echo '{"roas": [' > "$WORK/vrps.json"
 wait_for 10 grep -q 'JSON syntax error' "$WORK/rtr42d-json.log" || fail "bad JSON not logged"
 has "172.20.2.0/24 29 4242420099" || fail "set lost after a bad JSON file"
+
+# --- operator mistakes get a clear error, never a quiet wrong answer
+mistake() {  # mistake EXPECTED-TEXT COMMAND...: fails, saying EXPECTED-TEXT
+  local want=$1; shift
+  if "$@" > "$WORK/mistake.out" 2>&1; then fail "accepted: $*"; fi
+  grep -q -- "$want" "$WORK/mistake.out" || fail "$*: $(cat "$WORK/mistake.out")"
+}
+mistake "--registry is empty" "$TOOLS/roa-compile" --registry ''
+mkdir -p "$WORK/adir"
+mistake "is a directory" "$TOOLS/roa-compile" --filter "$WORK/adir"
+mistake "is a directory" "$TOOLS/bird-rpki-lint" "$WORK/adir"
+mistake "No space left on device" sh -c "'$TOOLS/roa-compile' > /dev/full"
+mistake "the port must be a number" "$TOOLS/rtr-dump" --connect 127.0.0.1:99999
+# --output through a symbolic link keeps the link, into a FIFO writes into it
+ln -s real.csv "$WORK/link.csv"
+"$TOOLS/roa-compile" --format csv --output "$WORK/link.csv" 2>/dev/null
+[ -L "$WORK/link.csv" ] && [ -s "$WORK/real.csv" ] || fail "--output replaced the link"
+mkfifo "$WORK/out.fifo"
+(cat "$WORK/out.fifo" > "$WORK/from.fifo") &
+reader=$!
+"$TOOLS/roa-compile" --format csv --output "$WORK/out.fifo" 2>/dev/null
+wait "$reader"
+[ -p "$WORK/out.fifo" ] && cmp -s "$WORK/from.fifo" "$WORK/real.csv" || fail "--output into a FIFO"
 echo "PASS: tools behave"
