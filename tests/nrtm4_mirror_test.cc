@@ -126,6 +126,17 @@ class Nrtm4SourceTest : public ::testing::Test {
     n->deltas.push_back({v, url, *nrtm4::Sha256File(path)});
     n->version = v;
   }
+  // A client synced to the first publication, and a second one (one more
+  // route) published but not polled.
+  std::unique_ptr<MirrorSource> SyncedThenOneMoreRoute() {
+    Publish();
+    auto c = Client();
+    EXPECT_EQ(*Sync(c.get()), 2u);
+    Route("172.20.2.0/24", "AS4242420002");
+    Commit();
+    Publish();
+    return c;
+  }
   void ExpectUnchanged(MirrorSource* s, uint64_t version, size_t vrps, const char* expect) {
     absl::StatusOr<size_t> r = Sync(s);
     ASSERT_FALSE(r.ok()) << expect;
@@ -168,12 +179,7 @@ TEST_F(Nrtm4SourceTest, SnapshotThenDeltasThenRestartResumes) {
 }
 
 TEST_F(Nrtm4SourceTest, AnUnconfirmedPollIsRolledBackEvenAcrossACrash) {
-  Publish();
-  auto c = Client();
-  ASSERT_EQ(*Sync(c.get()), 2u);
-  Route("172.20.2.0/24", "AS4242420002");
-  Commit();
-  Publish();
+  auto c = SyncedThenOneMoreRoute();
   // The delta reaches the compiler, which never confirms; the process ends.
   absl::StatusOr<std::optional<RegistryDelta>> d = c->Poll();
   ASSERT_TRUE(d.ok() && d->has_value()) << d.status();
@@ -284,12 +290,7 @@ TEST_F(Nrtm4SourceTest, OverHttpsTheNotificationIsFetchedConditionally) {
 }
 
 TEST_F(Nrtm4SourceTest, BadSignatureAndWrongKeyAreRejected) {
-  Publish();
-  auto c = Client();
-  ASSERT_EQ(*Sync(c.get()), 2u);
-  Route("172.20.2.0/24", "AS4242420002");
-  Commit();
-  Publish();
+  auto c = SyncedThenOneMoreRoute();
   std::string jws = *ReadFile(feed_ + "/update-notification-file.jose");
   std::string sig = jws.substr(jws.rfind('.') + 1);
   sig[5] = sig[5] == 'A' ? 'B' : 'A';

@@ -64,6 +64,14 @@ class SourceLoopTest : public ::testing::Test {
                  std::make_unique<sources::DirectorySource>(root)),
              options);
   }
+  // SIGUSR1 on the running loop; waits (5 s at most) for serial `serial`.
+  void ConfirmOnTheRunningLoop(uint32_t serial) {
+    loop_->Start();
+    loop_->ConfirmWithdrawals();
+    for (int i = 0; i < 100 && Serial() != serial; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    loop_->Stop();
+  }
   uint32_t Serial() const { return loop_->Current() ? loop_->Current()->serial() : 0; }
   size_t Served() const { return loop_->Current() ? loop_->Current()->set().size() : 0; }
   std::string Metrics() const { return RenderMetrics(*loop_, server_); }
@@ -291,11 +299,7 @@ TEST_F(SourceLoopTest, WithdrawGuardReleasesOnConfirmation) {
   EXPECT_EQ(log.Count(LogLevel::kWarning, "would withdraw 20 of 20 VRPs"), 1) << log.All();
 
   // SIGUSR1 (ConfirmWithdrawals) on the running loop lets it through.
-  loop_->Start();
-  loop_->ConfirmWithdrawals();
-  for (int i = 0; i < 100 && Serial() != 2; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  loop_->Stop();
+  ConfirmOnTheRunningLoop(2);
   ExpectStillServing(2, 0);
   EXPECT_EQ(loop_->Status().withdraw_guard.confirmations, 1u);
   EXPECT_FALSE(loop_->Status().withdraw_guard.holding);
@@ -333,11 +337,7 @@ TEST_F(SourceLoopTest, SmallWithdrawalsInARowAddUpInTheWindow) {
             1)
       << log.All();
   // Confirmed, it is served and starts a new window: 2 more of 34 are fine.
-  loop_->Start();
-  loop_->ConfirmWithdrawals();
-  for (int i = 0; i < 100 && Serial() != 4; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  loop_->Stop();
+  ConfirmOnTheRunningLoop(4);
   ExpectStillServing(4, 34);
   fs::remove(dir_.path() + "/" + RouteFile(6));
   fs::remove(dir_.path() + "/" + RouteFile(7));
