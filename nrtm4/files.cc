@@ -261,6 +261,14 @@ absl::Status RecordReader::Fill() {
           absl::StrCat(path_, ": bad gzip data: ", z.msg ? z.msg : "inflate failed"));
     }
     buffer_.append(out, sizeof(out) - z.avail_out);
+    inflated_ += sizeof(out) - z.avail_out;
+    // Section 11: a limit on what a compressed file may expand to.
+    uint64_t allowed = std::max<uint64_t>(kMaxInflateRatio * z.total_in, kMaxRecordBytes);
+    if (inflated_ > allowed) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(path_, ": expands more than ", kMaxInflateRatio,
+                       " times (a gzip bomb, not RPSL, which compresses about ten times)"));
+    }
     if (rc == Z_STREAM_END) impl_->stream_end = true;
     if (rc == Z_BUF_ERROR && z.avail_out != 0) break;
   }

@@ -60,6 +60,10 @@ bool IsRpslName(absl::string_view s);
 // with tens of thousands of members, are a few MB): a file that inflates to
 // one endless record is an error, not an allocation failure.
 inline constexpr size_t kMaxRecordBytes = size_t{16} << 20;
+// A gzip file may expand at most this many times its compressed size read so
+// far (RFC 10063 section 11 asks for such a limit; RPSL compresses about
+// tenfold, a synthetic feed twentyfold).
+inline constexpr uint64_t kMaxInflateRatio = 200;
 
 class RecordReader {
  public:
@@ -80,6 +84,7 @@ class RecordReader {
   std::string buffer_;
   size_t pos_ = 0;
   size_t searched_ = 0;  // buffer_ before this holds no record end
+  uint64_t inflated_ = 0;
   bool eof_ = false;
   size_t records_ = 0;
   std::string path_;

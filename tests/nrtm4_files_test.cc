@@ -231,8 +231,8 @@ TEST(Nrtm4FilesTest, GzipRecordsRoundTripAndTruncationIsAnError) {
 }
 
 TEST(Nrtm4FilesTest, AGzipBombIsAnErrorNotAnAllocationFailure) {
-  // 64 MB of one endless record, compressed to about 64 KB (a real bomb
-  // goes on for gigabytes; the reader stops at the same place).
+  // 64 MB of zeros compressed to about 64 KB (a real bomb goes on for
+  // gigabytes; the reader stops at the same place).
   TempDir dir;
   std::string path = dir.path() + "/bomb.json.gz";
   gzFile gz = gzopen(path.c_str(), "wb9");
@@ -245,6 +245,14 @@ TEST(Nrtm4FilesTest, AGzipBombIsAnErrorNotAnAllocationFailure) {
   absl::StatusOr<std::optional<nlohmann::json>> next = r->Next();
   ASSERT_FALSE(next.ok());
   EXPECT_EQ(next.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(next.status().message().find("expands more than 200 times"), std::string::npos)
+      << next.status();
+  // Uncompressed, one endless record is refused at the record limit.
+  std::string plain = dir.path() + "/long.json";
+  WriteFile(plain, "\x1e{\"object\": \"" + std::string(17 << 20, 'x'));
+  r = *RecordReader::Open(plain);
+  next = r->Next();
+  ASSERT_FALSE(next.ok());
   EXPECT_NE(next.status().message().find("record 1 is larger than 16 MiB"), std::string::npos)
       << next.status();
 }
