@@ -262,7 +262,7 @@ absl::Status RecordReader::Fill() {
     }
     buffer_.append(out, sizeof(out) - z.avail_out);
     inflated_ += sizeof(out) - z.avail_out;
-    // Section 11: a limit on what a compressed file may expand to.
+    // RFC 10063 section 11: a limit on what a compressed file may expand to.
     uint64_t allowed = std::max<uint64_t>(kMaxInflateRatio * z.total_in, kMaxRecordBytes);
     if (inflated_ > allowed) {
       return absl::ResourceExhaustedError(

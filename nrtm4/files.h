@@ -1,4 +1,4 @@
-// The files of NRTMv4 (draft-ietf-grow-nrtm-v4 sections 5 to 7): the Update
+// The files of NRTMv4 (RFC 10063 sections 6 to 8): the Update
 // Notification File payload, Snapshot and Delta File headers and records,
 // and the primary keys of RPSL objects. Every validation rule implemented
 // here is listed with its section in docs/nrtm4.md.
@@ -39,7 +39,7 @@ struct Notification {
   std::vector<FileRef> deltas;  // by version
 };
 
-// Parses and validates a payload (section 5.3).
+// Parses and validates a payload (section 6.3).
 absl::StatusOr<Notification> ParseNotification(absl::string_view json);
 // The payload JSON of `n` (the publisher's side).
 std::string FormatNotification(const Notification& n);
@@ -104,7 +104,7 @@ class RecordWriter {
   std::unique_ptr<Impl> impl_;
 };
 
-// The class and primary key of an RPSL object (section 7.3): route and
+// The class and primary key of an RPSL object (section 8.3): route and
 // route6 are prefix and origin appended; person and role their nic-hdl;
 // any other class the value of the attribute named after it. The class is
 // lower case and the key upper case, so matching is case insensitive.
@@ -125,7 +125,7 @@ ObjectKey NormalizeKey(absl::string_view object_class, absl::string_view primary
 
 // The publication policy for route objects with several origin: lines (the
 // dn42 registry has some; in RPSL origin is single-valued and part of the
-// key, draft-ietf-grow-nrtm-v4 section 3.3.4): one object per origin, each
+// key, RFC 10063 section 4.3.4): one object per origin, each
 // with that origin line, the other lines unchanged, and a remarks: line
 // saying so. Any other text is returned as it is, alone.
 std::vector<std::string> SplitOrigins(absl::string_view rpsl_text);

@@ -22,7 +22,7 @@ absl::Status CheckRelative(const std::string& url) {
   if (url.empty() || url[0] == '/' || absl::StrContains(url, "..") || !plain) {
     return absl::InvalidArgumentError(absl::StrCat(
         "file URL '", absl::CHexEscape(url),
-        "' is not a plain path relative to the Update Notification File (section 5.3)"));
+        "' is not a plain path relative to the Update Notification File (section 6.3)"));
   }
   return absl::OkStatus();
 }
@@ -101,7 +101,8 @@ absl::StatusOr<std::unique_ptr<Fetcher>> Fetcher::Create(const std::string& url,
   }
   if (absl::StrContains(url, "://") && !absl::StartsWith(url, "file://")) {
     return absl::InvalidArgumentError(absl::StrCat(
-        url, ": NRTMv4 is fetched over HTTPS only (section 9), or from local files (section 8.3)"));
+        url,
+        ": NRTMv4 is fetched over HTTPS only (section 11), or from local files (section 9.4)"));
   }
   std::string path = absl::StartsWith(url, "file://") ? url.substr(7) : url;
   if (path.empty()) return absl::InvalidArgumentError("empty Update Notification File path");

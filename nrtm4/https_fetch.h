@@ -1,9 +1,9 @@
 // Fetcher: gets the files of one NRTMv4 feed, over HTTPS or from local files.
 //
-// Section 8.3 of the draft allows local files but never a mix: a Fetcher is
+// Section 9.4 of RFC 10063 allows local files but never a mix: a Fetcher is
 // made for the Update Notification File's location, and every file it is
 // asked for is resolved relative to that location and must use the same
-// means (an absolute URL elsewhere, or plain HTTP, is refused; section 9).
+// means (an absolute URL elsewhere, or plain HTTP, is refused; section 11).
 // HTTPS goes through http::HttpsClient (certificate and host name checked,
 // redirects to https followed, timeouts, size caps); after a redirect, files
 // are resolved relative to where the notification was found.

@@ -168,7 +168,7 @@ void MirrorSource::AddObject(const std::string& text, const Notification& n,
   std::string source = nrtm4::SourceOf(text);
   if (!source.empty() && !absl::EqualsIgnoreCase(source, n.source)) {
     ++last_skipped_;
-    RTR42_LOG_WARNING("nrtm4 %s: %s: %s %s skipped: its source is %s (section 6.3)", n.source,
+    RTR42_LOG_WARNING("nrtm4 %s: %s: %s %s skipped: its source is %s (section 7.3)", n.source,
                       where, key->object_class, key->primary_key, source);
     return;
   }
@@ -251,7 +251,7 @@ absl::Status MirrorSource::ApplyDelta(const Notification& n, const FileRef& ref,
   if (!header.ok()) return header.status();
   if (!header->has_value()) return absl::InvalidArgumentError("delta file is empty");
   if (absl::Status s = nrtm4::CheckHeader(**header, "delta", n, ref.version); !s.ok()) return s;
-  // Every record is checked before the first change is made (section 4.3:
+  // Every record is checked before the first change is made (section 5.4:
   // a delta is applied whole or not at all; the transaction would undo a
   // partial one too).
   std::vector<std::pair<ObjectKey, std::optional<std::string>>> changes;
@@ -295,7 +295,7 @@ absl::Status MirrorSource::ApplyDelta(const Notification& n, const FileRef& ref,
 
 absl::StatusOr<Notification> MirrorSource::VerifyNotification(const std::string& jws,
                                                               MirrorMeta* meta) {
-  // Section 4.4 and 8.4: the current key, else a next key seen before.
+  // Sections 5.6 and 9.6: the current key, else a next key seen before.
   absl::StatusOr<std::string> payload = nrtm4::JwsVerify(jws, meta_.key);
   bool rotated = false;
   if (!payload.ok() && meta_.next_key) {
@@ -333,7 +333,7 @@ absl::Status MirrorSource::CheckSameSession(const Notification& n) const {
                      n.version + 1 == meta_.version ? " is one behind" : " is far behind",
                      " ours (", meta_.version, ")"));
   }
-  // Section 4.3: a file already seen must keep its hash.
+  // Section 5.4: a file already seen must keep its hash.
   auto check = [&](char kind, const FileRef& ref) -> absl::Status {
     auto it = meta_.hashes.find({kind, ref.version});
     if (it != meta_.hashes.end() && it->second != ref.hash) {

@@ -1,4 +1,4 @@
-// MirrorSource: an NRTMv4 mirror client (draft-ietf-grow-nrtm-v4 section 4)
+// MirrorSource: an NRTMv4 mirror client (RFC 10063 section 5)
 // as a RegistrySource, so its route and route6 objects reach the compiler
 // like files of a registry ("data/route/<primary key>").
 //
@@ -9,7 +9,7 @@
 // read; a bad signature, hash, header, record or version sequence rejects the
 // update and every newer file, and the state confirmed before stays in force.
 // Only route and route6 objects are kept; other classes are ignored and
-// invalid route objects are logged and skipped (section 8.1).
+// invalid route objects are logged and skipped (section 9.2).
 //
 // The state lives in an SQLite database in `state_dir` (MirrorStore,
 // mirror_store.h). Poll() makes its changes inside one transaction and
@@ -18,7 +18,7 @@
 // with deltas. Only the changed objects are written: a delta of 1,000 changes
 // to a mirror of 500,000 route objects writes 1,000 rows. The snapshot is
 // read record by record from the downloaded file, never whole in memory.
-// Key rotation (section 8.4): a next_signing_key from a verified file is
+// Key rotation (section 9.6): a next_signing_key from a verified file is
 // stored and tried when the current key fails; once it verifies it replaces
 // the current key for good.
 //

@@ -4,7 +4,7 @@
 //
 // The database (WAL journal) holds the feed's metadata (source, URL,
 // session, version, signing keys), the hashes of the files the last
-// notification named (section 4.3), and the route/route6 objects by class
+// notification named (section 5.4), and the route/route6 objects by class
 // and canonical primary key. Every change is made inside a transaction that
 // the caller opens with Begin() and ends with Commit() or Rollback(): a
 // process that dies in between leaves the database as it was at the last

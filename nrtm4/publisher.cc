@@ -145,9 +145,9 @@ class FileMaker {
 };
 
 // The publication policy for objects of another source (the dn42 registry
-// holds ICVPN, NeoNetwork, CRXN and RIR objects beside its own): section 6.3
+// holds ICVPN, NeoNetwork, CRXN and RIR objects beside its own): section 7.3
 // wants every object's source to be the feed's, so the source: line is
-// rewritten and a remarks: line says what it was (section 3.3.4 asks for a
+// rewritten and a remarks: line says what it was (section 4.3.4 asks for a
 // change humans can see).
 std::string RewriteSource(const std::string& text, const std::string& from, const std::string& to) {
   std::string out;
@@ -375,7 +375,7 @@ void Publisher::AddChange(sources::FileChange* change, std::vector<json>* record
 }
 
 void Publisher::Expire() {
-  // Deltas older than a day leave the notification (section 3.3.1).
+  // Deltas older than a day leave the notification (section 4.3.1).
   while (!state_.deltas.empty() && now_ - state_.deltas.front().created > kDeltaLifetime) {
     state_.retired.emplace_back(state_.deltas.front().ref.url, now_);
     state_.deltas.erase(state_.deltas.begin());

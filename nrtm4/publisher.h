@@ -1,5 +1,5 @@
-// Publisher: puts a git registry on NRTMv4 (draft-ietf-grow-nrtm-v4
-// section 3), as a directory any HTTPS server can serve.
+// Publisher: puts a git registry on NRTMv4 (RFC 10063
+// section 4), as a directory any HTTPS server can serve.
 //
 // Each Run() looks at the followed ref. The first run makes a session (a
 // random v4 UUID) and snapshot version 1 of every object under data/. Later

@@ -1,4 +1,4 @@
-// The cryptography of NRTMv4 (draft-ietf-grow-nrtm-v4 sections 5.3, 5.4, 8.4):
+// The cryptography of NRTMv4 (RFC 10063 sections 6.3, 6.4, 9.6):
 // SHA-256 of files, and JWS compact serialisation (RFC 7515) signed with
 // ES256 (ECDSA over P-256 with SHA-256, RFC 7518 section 3.4), keys in PEM.
 // All of it is OpenSSL; nothing here touches the network or the disk.

@@ -1,5 +1,5 @@
 // NRTMv4 formats and crypto: base64url, ES256 JWS, the Update Notification
-// File rules of section 5.3, the draft's own example files, JSON text
+// File rules of section 6.3, the draft's own example files, JSON text
 // sequences with and without gzip, and primary keys.
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -54,7 +54,7 @@ TEST(Nrtm4CryptoTest, Es256SignsAndVerifiesAndRejectsTampering) {
   EXPECT_FALSE(NormalizePublicKey("bnJ0..bXY0").ok());
 }
 
-// The payload example of section 5.3, with the hashes and the key the draft
+// The payload example of section 6.3, with the hashes and the key the draft
 // shortens ("9a..86", "bnJ0..bXY0") written out in full.
 std::string DraftNotification(const std::string& next_key) {
   return absl::StrCat(R"({

@@ -1,5 +1,5 @@
 // The NRTMv4 mirror client against feeds made by the publisher from a small
-// git registry (local files, section 8.3), and against crafted feeds for each
+// git registry (local files, section 9.4), and against crafted feeds for each
 // way a feed can be wrong. In every failure the confirmed state (version and
 // objects, hence the VRPs) stays as it was.
 #include <gtest/gtest.h>
