@@ -101,7 +101,10 @@ struct TagStats {
 
 std::string TagKey(const TagWrite& w) { return absl::StrCat(w.attr, "|", w.repr); }
 
-std::map<std::string, TagStats> TagsOf(const Paths& paths, const Entry& entry) {
+// One filter's tags, by attribute and value.
+using TagTable = std::map<std::string, TagStats>;
+
+TagTable TagsOf(const Paths& paths, const Entry& entry) {
   std::map<std::string, TagStats> tags;
   for (const Path& p : paths) {
     if (!Survives(p, entry)) continue;
@@ -179,18 +182,25 @@ std::vector<Paths> RunAll(Interpreter& interp, const std::vector<Entry>& entries
   return results;
 }
 
+// Every entry's tags, from one run of all of them.
+std::vector<TagTable> TablesOf(const std::vector<Entry>& entries,
+                               const std::vector<Paths>& results) {
+  std::vector<TagTable> tables;
+  for (size_t e = 0; e < entries.size(); ++e) tables.push_back(TagsOf(results[e], entries[e]));
+  return tables;
+}
+
 // The tags that hold validation state, as carriers for the next pass.
 std::vector<Carrier> CarriersOf(const std::vector<Entry>& entries,
-                                const std::vector<Paths>& results) {
+                                const std::vector<TagTable>& tables) {
   std::vector<Carrier> out;
   std::set<std::string> seen;
   for (size_t e = 0; e < entries.size(); ++e) {
-    for (const auto& [key, t] : TagsOf(results[e], entries[e])) {
+    for (const auto& [key, t] : tables[e]) {
       for (const TagWrite& write : t.sites) {
         if (Judge(t, write).first.empty()) continue;
         if (!seen.insert(key).second) break;
         Mask without = t.any_without ? t.without : 0;
-        if (t.with == kAll && without == kAll) without = kAll;
         out.push_back({write.attr, write.value, t.with, without, write.site, entries[e].name});
         break;
       }
@@ -199,9 +209,9 @@ std::vector<Carrier> CarriersOf(const std::vector<Entry>& entries,
   return out;
 }
 
-void Report(const Entry& entry, const Paths& paths, const std::vector<Removal>& export_removals,
+void Report(const Entry& entry, const TagTable& tags, const std::vector<Removal>& export_removals,
             Analysis* analysis) {
-  for (const auto& [key, t] : TagsOf(paths, entry)) {
+  for (const auto& [key, t] : tags) {
     for (const TagWrite& write : t.sites) {
       auto [rule, message] = Judge(t, write);
       if (rule.empty()) continue;
@@ -269,19 +279,19 @@ Analysis Analyze(const Config& config, const TokenStream& tokens) {
   Interpreter interp(config, &analysis);
   std::vector<Entry> entries = EntryPoints(config);
   std::vector<Removal> export_removals;
-  std::vector<Paths> results = RunAll(interp, entries, &export_removals);
+  std::vector<TagTable> tables = TablesOf(entries, RunAll(interp, entries, &export_removals));
   // Tags that hold validation state make conditions that test them
   // conditions on the state, in any filter a route passes through next: run
   // again with them known, until no new one appears (a chain of copies is
   // short; the passes are bounded).
   for (int pass = 0; pass < kMaxCarrierPasses; ++pass) {
-    std::vector<Carrier> carriers = CarriersOf(entries, results);
+    std::vector<Carrier> carriers = CarriersOf(entries, tables);
     if (carriers.size() == interp.carrier_count()) break;
     interp.SetCarriers(std::move(carriers));
-    results = RunAll(interp, entries, &export_removals);
+    tables = TablesOf(entries, RunAll(interp, entries, &export_removals));
   }
   for (size_t e = 0; e < entries.size(); ++e) {
-    Report(entries[e], results[e], export_removals, &analysis);
+    Report(entries[e], tables[e], export_removals, &analysis);
   }
   Finish(tokens, &analysis);
   return analysis;
