@@ -90,13 +90,12 @@ class Exchange {
   Parser& parser() { return *parser_; }
 
  private:
-  absl::Status Failure(const char* doing, beast::error_code ec) const {
+  // `limit`: the timeout that applied to what was being done.
+  absl::Status Failure(const char* doing, beast::error_code ec, absl::Duration limit) const {
     if (ec == beast::error::timeout) {
-      bool connecting = absl::StrContains(doing, "connect") || absl::StrContains(doing, "TLS");
-      return absl::DeadlineExceededError(absl::StrCat(
-          url_.ToString(), ": timed out ", doing, " (no progress for ",
-          absl::FormatDuration(connecting ? options_.connect_timeout : options_.read_timeout),
-          ")"));
+      return absl::DeadlineExceededError(absl::StrCat(url_.ToString(), ": timed out ", doing,
+                                                      " (no progress for ",
+                                                      absl::FormatDuration(limit), ")"));
     }
     return absl::UnavailableError(absl::StrCat(url_.ToString(), ": ", doing, ": ", ec.message()));
   }
@@ -149,17 +148,18 @@ class Exchange {
         done(e);
       });
     });
-    if (timed_out) return Failure("resolving the host name", beast::error::timeout);
-    if (ec) return Failure("resolving the host name", ec);
+    const absl::Duration limit = options_.connect_timeout;
+    if (timed_out) return Failure("resolving the host name", beast::error::timeout, limit);
+    if (ec) return Failure("resolving the host name", ec, limit);
     auto& tcp = beast::get_lowest_layer(stream_);
     tcp.expires_after(ToChrono(options_.connect_timeout));
     ec = RunOne(io_, [&](auto done) {
       tcp.async_connect(endpoints, [done](beast::error_code e, const auto&) { done(e); });
     });
-    if (ec) return Failure("connecting", ec);
+    if (ec) return Failure("connecting", ec, limit);
     tcp.expires_after(ToChrono(options_.connect_timeout));
     ec = RunOne(io_, [&](auto done) { stream_.async_handshake(ssl::stream_base::client, done); });
-    if (ec) return Failure("in the TLS handshake", ec);
+    if (ec) return Failure("in the TLS handshake", ec, limit);
     return absl::OkStatus();
   }
 
@@ -176,7 +176,7 @@ class Exchange {
     beast::error_code ec = RunOne(io_, [&](auto done) {
       bhttp::async_write(stream_, request_, [done](beast::error_code e, size_t) { done(e); });
     });
-    if (ec) return Failure("sending the request", ec);
+    if (ec) return Failure("sending the request", ec, options_.read_timeout);
     return absl::OkStatus();
   }
 
@@ -187,7 +187,7 @@ class Exchange {
                                [done](beast::error_code e, size_t) { done(e); });
     });
     if (ec == bhttp::error::body_limit) return TooLarge();
-    if (ec) return Failure("reading the response header", ec);
+    if (ec) return Failure("reading the response header", ec, options_.read_timeout);
     return absl::OkStatus();
   }
 
@@ -215,7 +215,7 @@ class Exchange {
         parser_->put_eof(ec);
       }
       if (ec == bhttp::error::body_limit) return TooLarge();
-      if (ec) return Failure("reading the body", ec);
+      if (ec) return Failure("reading the body", ec, options_.read_timeout);
     }
     return absl::OkStatus();
   }
