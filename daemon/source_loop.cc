@@ -191,7 +191,8 @@ bool SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::stri
       WithdrawGuard::Withdrawal w{diff.withdrawn.size(), current->set().size(), current->serial(),
                                   false};
       // Against the window's first set too: the worse of the two counts.
-      if (const WithdrawGuard::Baseline* base = guard_.baseline()) {
+      const WithdrawGuard::Baseline* base = guard_.baseline();
+      if (base && base->serial != current->serial()) {  // else `diff` has counted it
         size_t since = roa::CountWithdrawn(*base->set, *set);
         if (since * w.served > w.withdrawn * base->set->size()) {
           w = {since, base->set->size(), base->serial, true};
