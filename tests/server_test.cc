@@ -23,6 +23,22 @@ namespace {
 
 using ::rtr42::testing::V;
 
+// A raw TCP connection to the test server, for what RtrClient never sends.
+int RawConnect(const std::string& port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(std::stoi(port)));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  return fd;
+}
+
 class ServerTest : public ::testing::Test {
  protected:
   void StartServer(ServerOptions options = {}) {
@@ -307,14 +323,9 @@ TEST_F(ServerTest, AcceptFailingForLackOfDescriptorsPausesAndLogsOnce) {
   low.rlim_cur = open_now + 24;  // 20 clients, and room for 4 sessions
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
   std::vector<int> clients;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(port_)));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   for (int i = 0; i < 20; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) break;
-    ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    int fd = RawConnect(port_);
+    if (fd < 0) break;  // the test's own descriptors ran out
     clients.push_back(fd);
   }
   absl::SleepFor(absl::Milliseconds(600));  // a dozen retries
@@ -342,12 +353,7 @@ TEST(ServerTlsTest, StalledHandshakesAreBoundedInNumberAndTime) {
   std::thread t([&] { io.run(); });
   uint16_t port = server.bound_endpoints().at(0).port();
   auto connect = [port] {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    int fd = RawConnect(std::to_string(port));
     ::send(fd, "\x16\x03\x01", 3, 0);  // a ClientHello's first bytes, then nothing
     return fd;
   };
@@ -372,22 +378,6 @@ TEST(ServerTlsTest, StalledHandshakesAreBoundedInNumberAndTime) {
   server.Stop();
   io.stop();
   t.join();
-}
-
-// A raw TCP connection to the test server, for what RtrClient never sends.
-int RawConnect(const std::string& port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(std::stoi(port)));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  return fd;
 }
 
 // Reads until `want` bytes came, the peer closed, or 5 s of silence.
