@@ -91,16 +91,39 @@ absl::Status Args::Parse(int argc, char** argv) {
       }
       value = argv[++i];
     }
-    auto& slot = values_[name];
-    if (!spec->second.repeatable && !slot.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("--", name, " given more than once"));
-    }
-    slot.push_back(value);
-    if (spec->second.store) {
-      if (absl::Status stored = spec->second.store(value); !stored.ok()) return stored;
-    }
+    if (absl::Status stored = Store(name, value); !stored.ok()) return stored;
   }
   return absl::OkStatus();
+}
+
+absl::Status Args::Store(const std::string& name, const std::string& value) {
+  auto spec = specs_.find(name);
+  auto& slot = values_[name];
+  if (!spec->second.repeatable && !slot.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, " given more than once"));
+  }
+  slot.push_back(value);
+  if (spec->second.store) return spec->second.store(value);
+  return absl::OkStatus();
+}
+
+absl::Status Args::Set(const std::string& name, const std::string& value) {
+  auto spec = specs_.find(name);
+  if (spec == specs_.end())
+    return absl::InvalidArgumentError(absl::StrCat("unknown option ", name));
+  return Store(name, value);
+}
+
+bool Args::IsSwitch(const std::string& name) const {
+  auto spec = specs_.find(name);
+  return spec != specs_.end() && spec->second.value_name.empty();
+}
+
+bool Args::IsKnown(const std::string& name) const { return specs_.contains(name); }
+
+bool Args::IsRepeatable(const std::string& name) const {
+  auto spec = specs_.find(name);
+  return spec != specs_.end() && spec->second.repeatable;
 }
 
 bool Args::Has(const std::string& name) const { return values_.contains(name); }

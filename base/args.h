@@ -56,6 +56,13 @@ class Args {
   // go on.
   std::optional<int> ParseCommandLine(int argc, char** argv, bool positional_allowed = false);
 
+  // Gives option `name` one value (a switch: ""), as if it were on the
+  // command line: a configuration file's options (base/config_file.h).
+  absl::Status Set(const std::string& name, const std::string& value);
+  bool IsKnown(const std::string& name) const;
+  bool IsSwitch(const std::string& name) const;
+  bool IsRepeatable(const std::string& name) const;
+
   bool Has(const std::string& name) const;
   std::string Get(const std::string& name, const std::string& fallback = "") const;
   std::vector<std::string> GetAll(const std::string& name) const;
@@ -78,6 +85,7 @@ class Args {
   void Bind(const std::string& name, const std::string& value_name, const std::string& help,
             const std::string& default_text, bool repeatable,
             std::function<absl::Status(const std::string&)> store);
+  absl::Status Store(const std::string& name, const std::string& value);
   static absl::StatusOr<int64_t> ParseInt(const std::string& name, const std::string& text,
                                           int64_t min, int64_t max);
   std::string program_, summary_;

@@ -20,11 +20,11 @@ void BindDaemonOptions(Args* args, DaemonConfig* c) {
                    &c->tls_client_ca);
   args->BindList("md5-peer", "PREFIX=KEYFILE", "require this TCP-MD5 key from routers in PREFIX",
                  &c->md5_peers);
-  args->BindString("json", "FILE", "serve a StayRTR/rpki-client VRP JSON file (reloaded on change)",
-                   &c->json);
-  args->BindInt("poll-interval", "SECONDS",
-                "fetch a remote registry this often; local sources are checked every second",
-                &c->poll_interval, 1, 86400);
+  args->BindInt(
+      "poll-interval", "SECONDS",
+      "poll a remote source (git remote, NRTMv4 feed, JSON URL) this often; local ones are "
+      "checked every second",
+      &c->poll_interval, 1, 86400);
   args->BindInt("refresh", "SECONDS", "End of Data refresh interval", &c->refresh, 1, 86400);
   args->BindInt("retry", "SECONDS", "End of Data retry interval", &c->retry, 1, 7200);
   args->BindInt("expire", "SECONDS", "End of Data expire interval", &c->expire, 600, 172800);

@@ -7,8 +7,11 @@
 // is still written once. ServerOptionsFrom() and the other converters turn
 // the validated config into the options the libraries take.
 //
-// The source options (--registry, --nrtm4-*, --filter...) are not here:
-// rtr42d and roa-compile share them (tools/source_options.h).
+// The source options (--registry, --nrtm4-*, --filter, --json,
+// --rtr-upstream...) are not here: rtr42d and roa-compile share them, and
+// each [source.NAME] table of the configuration file has its own
+// (tools/source_options.h). poll-interval and max-withdraw-percent may be
+// given per source too.
 #ifndef RTR42_DAEMON_CONFIG_H_
 #define RTR42_DAEMON_CONFIG_H_
 
@@ -45,8 +48,7 @@ struct DaemonConfig {
   int64_t idle_timeout = -1;  // -1: twice `expire`; 0: never
   int64_t max_queued_bytes = rtr::ServerOptions{}.max_queued_bytes;
 
-  // What is served.
-  std::string json;  // a VRP JSON file instead of a registry
+  // What is served. (The sources' own options are in tools/source_options.h.)
   int64_t poll_interval = absl::ToInt64Seconds(SourceLoopOptions{}.remote_interval);
   std::string slurm;
   double max_withdraw_percent = SourceLoopOptions{}.max_withdraw_percent;

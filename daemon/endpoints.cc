@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "daemon/metrics.h"
@@ -48,30 +49,9 @@ void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr
                             RenderMetrics(*loop, *server));
   });
   http->Handle("/healthz", [loop, options](const http::Request& r) {
-    SourceStatus st = loop->Status();
-    std::shared_ptr<const rtr::Update> current = loop->Current();
-    absl::Time now = absl::Now();
-    std::string reason;
-    if (!current) {
-      reason =
-          st.last_error.empty() ? "no VRP set loaded yet" : "no VRP set loaded: " + st.last_error;
-    } else if (now - std::max(st.last_success, st.started) > options.stale_after) {
-      absl::Duration silent = now - std::max(st.last_success, st.started);
-      reason = absl::StrCat("stale: the source has not answered for ",
-                            absl::FormatDuration(absl::Trunc(silent, absl::Seconds(1))),
-                            st.last_error.empty() ? "" : " (" + st.last_error + ")");
-    }
-    if (!reason.empty())
-      return HttpServer::Make(r, bh::status::service_unavailable, "text/plain", reason + "\n");
-    std::string held;
-    if (st.withdraw_guard.holding) {
-      held = absl::StrFormat("; withdraw guard holding back %s (-%d of %d VRPs; SIGHUP serves it)",
-                             st.withdraw_guard.held_revision, st.withdraw_guard.held_withdrawals,
-                             st.withdraw_guard.held_of);
-    }
-    return HttpServer::Make(r, bh::status::ok, "text/plain",
-                            absl::StrFormat("ok: serial %d, %d VRPs%s\n", current->serial(),
-                                            current->set().size(), held));
+    auto [code, text] = Health(loop->Status(), loop->Current().get(), options, absl::Now());
+    return HttpServer::Make(r, code == 200 ? bh::status::ok : bh::status::service_unavailable,
+                            "text/plain", text + "\n");
   });
   auto cache = std::make_shared<JsonCache>();
   http->Handle("/rpki.json", [loop, cache](const http::Request& r) {
@@ -92,23 +72,66 @@ void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr
     return ok;
   });
   http->Handle("/diagnostics", [loop](const http::Request& r) {
-    SourceStatus st = loop->Status();
+    LoopStatus st = loop->Status();
     nlohmann::json list = nlohmann::json::array();
-    if (st.diagnostics) {
-      for (const roa::Diagnostic& d : *st.diagnostics) {
+    std::vector<std::string> revisions;
+    for (const SourceStatus& source : st.sources) {
+      revisions.push_back(source.revision);
+      if (!source.diagnostics) continue;
+      for (const roa::Diagnostic& d : *source.diagnostics) {
         list.push_back(
-            {{"file", d.file},
+            {{"source", source.name},
+             {"file", d.file},
              {"line", d.line},
              {"object", d.object},
              {"kind", d.kind == roa::Diagnostic::Kind::kDropped ? "dropped" : "adjusted"},
              {"reason", d.reason}});
       }
     }
-    nlohmann::json body{{"source", st.source}, {"revision", st.revision}, {"diagnostics", list}};
+    // "source" and "revision" name the one source, or join them all.
+    std::vector<std::string> names;
+    for (const SourceStatus& source : st.sources) names.push_back(source.source);
+    nlohmann::json body{{"source", absl::StrJoin(names, ", ")},
+                        {"revision", absl::StrJoin(revisions, ", ")},
+                        {"diagnostics", list}};
     return HttpServer::Make(
         r, bh::status::ok, "application/json",
         body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   });
+}
+
+std::pair<int, std::string> Health(const LoopStatus& st, const rtr::Update* current,
+                                   const EndpointOptions& options, absl::Time now) {
+  if (!current) {
+    std::string reason = "no VRP set loaded yet";
+    for (const SourceStatus& s : st.sources) {
+      if (!s.last_error.empty()) absl::StrAppend(&reason, "; ", s.name, ": ", s.last_error);
+    }
+    return {503, reason};
+  }
+  std::vector<std::string> problems, notes;
+  for (const SourceStatus& s : st.sources) {
+    absl::Duration silent = now - std::max(s.last_success, s.started);
+    if (silent > options.stale_after) {
+      problems.push_back(absl::StrCat("stale: source ", s.name, " has not answered for ",
+                                      absl::FormatDuration(absl::Trunc(silent, absl::Seconds(1))),
+                                      s.last_error.empty() ? "" : " (" + s.last_error + ")"));
+    }
+    if (!s.expired.empty()) problems.push_back(absl::StrCat("source ", s.name, ": ", s.expired));
+    if (!s.warning.empty())
+      notes.push_back(absl::StrCat("warning: source ", s.name, ": ", s.warning));
+    if (s.withdraw_guard.holding) {
+      notes.push_back(absl::StrFormat(
+          "withdraw guard holding back %s of source %s (-%d of %d VRPs; SIGUSR1 serves it)",
+          s.withdraw_guard.held_revision, s.name, s.withdraw_guard.held_withdrawals,
+          s.withdraw_guard.held_of));
+    }
+  }
+  if (!problems.empty()) return {503, absl::StrJoin(problems, "; ")};
+  std::string text =
+      absl::StrFormat("ok: serial %d, %d VRPs", current->serial(), current->set().size());
+  for (const std::string& n : notes) absl::StrAppend(&text, "; ", n);
+  return {200, text};
 }
 
 }  // namespace rtr42::daemon

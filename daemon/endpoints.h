@@ -1,12 +1,17 @@
 // The daemon's HTTP endpoints (all GET):
 //   /metrics      Prometheus text format (daemon/metrics.h)
-//   /healthz      200 with a loaded, fresh set (noting a set the withdraw
-//                 guard holds back); 503 with the reason otherwise
+//   /healthz      200 with a loaded set whose every source is fresh (noting
+//                 a source's warning and a set a withdraw guard holds back);
+//                 503 with the reasons otherwise: no set, a source that has
+//                 not answered for `stale_after`, or one whose data expired
 //   /rpki.json    the current set in roa-compile's JSON, with an ETag
 //                 (If-None-Match -> 304), so StayRTR or RTRTR can chain from us
-//   /diagnostics  the dropped and adjusted objects, as JSON
+//   /diagnostics  the dropped and adjusted objects of every source, as JSON
 #ifndef RTR42_DAEMON_ENDPOINTS_H_
 #define RTR42_DAEMON_ENDPOINTS_H_
+
+#include <string>
+#include <utility>
 
 #include "absl/time/time.h"
 #include "daemon/source_loop.h"
@@ -16,12 +21,16 @@
 namespace rtr42::daemon {
 
 struct EndpointOptions {
-  // /healthz says 503 when the source has not answered for this long.
+  // /healthz says 503 when a source has not answered for this long.
   absl::Duration stale_after = absl::Hours(1);
 };
 
 // `loop` and `server` must outlive `http`'s handlers (rtr42d's Main owns
 // all three).
+// What /healthz answers: the status code (200 or 503) and the text.
+std::pair<int, std::string> Health(const LoopStatus& status, const rtr::Update* current,
+                                   const EndpointOptions& options, absl::Time now);
+
 void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr::Server* server,
                        EndpointOptions options);
 

@@ -23,20 +23,55 @@ void SetMetrics(const rtr::Update* current, PrometheusText* out) {
   out->Gauge("rtr42_session_id", "RTR session id.", current ? current->session_id() : 0);
 }
 
-void SourceMetrics(const SourceStatus& st, PrometheusText* out) {
-  out->Gauge("rtr42_source_last_attempt_timestamp_seconds", "When the source was last polled.",
-             Unix(st.last_attempt));
-  out->Gauge("rtr42_source_last_success_timestamp_seconds", "When the source last answered.",
-             Unix(st.last_success));
-  out->Gauge("rtr42_source_last_update_timestamp_seconds", "When the last new serial was made.",
-             Unix(st.last_update));
-  out->Gauge("rtr42_source_up", "1 if the last poll of the source succeeded.", st.last_ok);
-  out->Counter("rtr42_source_polls_total", "Polls of the source.", st.polls);
-  out->Counter("rtr42_source_failures_total", "Failed polls of the source.", st.failures);
-  out->Gauge("rtr42_compile_duration_seconds", "Time to read and compile the last change.",
-             st.last_compile_seconds);
-  out->Gauge("rtr42_diagnostics", "Registry objects dropped or adjusted.",
-             st.diagnostics ? st.diagnostics->size() : 0);
+void SourceMetrics(const LoopStatus& st, PrometheusText* out) {
+  auto each = [&](absl::string_view name, PrometheusText::Type type, absl::string_view help,
+                  auto value) {
+    out->Declare(name, type, help);
+    for (const SourceStatus& s : st.sources) out->Sample(name, {{"source", s.name}}, value(s));
+  };
+  using S = const SourceStatus&;
+  constexpr auto kGauge = PrometheusText::kGauge;
+  constexpr auto kCounter = PrometheusText::kCounter;
+  each("rtr42_source_last_attempt_timestamp_seconds", kGauge, "When the source was last polled.",
+       [](S s) { return Unix(s.last_attempt); });
+  each("rtr42_source_last_success_timestamp_seconds", kGauge, "When the source last answered.",
+       [](S s) { return Unix(s.last_success); });
+  each("rtr42_source_last_update_timestamp_seconds", kGauge,
+       "When the source last gave a new set that was admitted.",
+       [](S s) { return Unix(s.last_update); });
+  each("rtr42_source_up", kGauge, "1 if the last poll of the source succeeded.",
+       [](S s) { return s.last_ok ? 1 : 0; });
+  each("rtr42_source_polls_total", kCounter, "Polls of the source.", [](S s) { return s.polls; });
+  each("rtr42_source_failures_total", kCounter, "Failed polls of the source.",
+       [](S s) { return s.failures; });
+  each("rtr42_source_vrps", kGauge, "VRPs in the source's last good set (before the union).",
+       [](S s) { return s.vrps; });
+  each("rtr42_source_aspas", kGauge, "ASPA records in the source's last good set.",
+       [](S s) { return s.aspas; });
+  each("rtr42_source_generated_timestamp_seconds", kGauge,
+       "When the source's data was made, where it says (JSON metadata.generated); 0 if not.",
+       [](S s) { return Unix(s.generated); });
+  each("rtr42_source_old_data_total", kCounter,
+       "Sets the source gave with a warning that their data is old (served all the same).",
+       [](S s) { return s.warnings; });
+  each("rtr42_source_expired", kGauge,
+       "1 while the source says its set is past its expire interval (an RTR upstream gone).",
+       [](S s) { return s.expired.empty() ? 0 : 1; });
+  each("rtr42_compile_duration_seconds", kGauge, "Time to read and compile the last change.",
+       [](S s) { return s.last_compile_seconds; });
+  each("rtr42_diagnostics", kGauge, "Registry objects dropped or adjusted.",
+       [](S s) { return s.diagnostics ? s.diagnostics->size() : 0; });
+  each("rtr42_withdraw_guard_holding", kGauge,
+       "1 while a new set of the source is held back for withdrawing too much.",
+       [](S s) { return s.withdraw_guard.holding ? 1 : 0; });
+  each("rtr42_withdraw_guard_held_withdrawals", kGauge, "VRPs the held-back set would withdraw.",
+       [](S s) { return s.withdraw_guard.held_withdrawals; });
+  each("rtr42_withdraw_guard_holds_total", kCounter,
+       "Times a new set was held back by the withdraw guard.",
+       [](S s) { return s.withdraw_guard.holds; });
+  each("rtr42_withdraw_guard_confirmations_total", kCounter,
+       "Held-back sets let through by SIGUSR1.",
+       [](S s) { return s.withdraw_guard.confirmations; });
   out->Gauge("rtr42_aspa_oversized",
              "ASPA records dropped because no ASPA PDU (65,535 bytes) can hold their providers.",
              st.oversized_aspas.size());
@@ -44,15 +79,6 @@ void SourceMetrics(const SourceStatus& st, PrometheusText* out) {
              st.slurm_ok);
   out->Counter("rtr42_slurm_failures_total", "SLURM file reads that were rejected.",
                st.slurm_failures);
-  const WithdrawGuard::State& guard = st.withdraw_guard;
-  out->Gauge("rtr42_withdraw_guard_holding",
-             "1 while a new set is held back for withdrawing too much.", guard.holding);
-  out->Gauge("rtr42_withdraw_guard_held_withdrawals", "VRPs the held-back set would withdraw.",
-             guard.held_withdrawals);
-  out->Counter("rtr42_withdraw_guard_holds_total",
-               "Times a new set was held back by the withdraw guard.", guard.holds);
-  out->Counter("rtr42_withdraw_guard_confirmations_total", "Held-back sets let through by SIGHUP.",
-               guard.confirmations);
   out->Counter("rtr42_state_saves_total", "RTR state files written (--state-dir).", st.state_saves);
   out->Counter("rtr42_state_save_failures_total", "RTR state files that could not be written.",
                st.state_save_failures);

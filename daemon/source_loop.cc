@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "base/file_util.h"
 #include "base/log.h"
@@ -11,22 +12,56 @@
 
 namespace rtr42::daemon {
 
-SourceLoop::SourceLoop(std::unique_ptr<sources::VrpSource> source, rtr::History* history,
-                       rtr::Server* server, SourceLoopOptions options)
-    : source_(std::move(source)),
-      history_(history),
+SourceLoop::SourceLoop(std::vector<NamedSource> sources, rtr::History* history, rtr::Server* server,
+                       SourceLoopOptions options)
+    : history_(history),
       server_(server),
       options_(std::move(options)),
-      interval_(source_->is_remote() ? options_.remote_interval : absl::Seconds(1)),
-      guard_(options_.max_withdraw_percent, options_.withdraw_window) {
+      restored_(history_->current() != nullptr) {
   absl::MutexLock lock(&mutex_);
-  status_.source = source_->Describe();
   status_.started = absl::Now();
   status_.slurm_path = options_.slurm_path;
   current_ = history_->current();  // a restored state, or null
+  for (size_t i = 0; i < sources.size(); ++i) {
+    NamedSource& named = sources[i];
+    auto slot = std::make_unique<Slot>();
+    slot->interval = named.poll_interval.value_or(
+        named.source->is_remote() ? options_.remote_interval : absl::Seconds(1));
+    Slot* raw = slot.get();
+    named.source->SetWakeup([this, raw] {
+      raw->wake = true;
+      absl::MutexLock wake_lock(&mutex_);
+      woken_ = true;
+    });
+    SlotState state{
+        .guard = WithdrawGuard(named.max_withdraw_percent.value_or(options_.max_withdraw_percent),
+                               options_.withdraw_window)};
+    state.status.name = named.name;
+    state.status.source = named.source->Describe();
+    state.status.started = status_.started;
+    slot->source = std::move(named.source);
+    slots_.push_back(std::move(slot));
+    states_.push_back(std::move(state));
+  }
 }
 
-SourceLoop::~SourceLoop() { Stop(); }
+namespace {
+std::vector<NamedSource> One(std::unique_ptr<sources::VrpSource> source) {
+  std::vector<NamedSource> v;
+  v.push_back(NamedSource{.name = "source", .source = std::move(source)});
+  return v;
+}
+}  // namespace
+
+SourceLoop::SourceLoop(std::unique_ptr<sources::VrpSource> source, rtr::History* history,
+                       rtr::Server* server, SourceLoopOptions options)
+    : SourceLoop(One(std::move(source)), history, server, std::move(options)) {}
+
+SourceLoop::~SourceLoop() {
+  Stop();
+  // A source's thread may call its wakeup until it is destroyed.
+  for (auto& slot : slots_) slot->source->SetWakeup({});
+}
 
 void SourceLoop::Start() {
   thread_ = std::thread([this] { Run(); });
@@ -42,7 +77,7 @@ void SourceLoop::Stop() {
 
 void SourceLoop::ConfirmWithdrawals() {
   absl::MutexLock lock(&mutex_);
-  guard_.Confirm();
+  for (SlotState& state : states_) state.guard.Confirm();
   poll_now_ = true;
 }
 
@@ -52,10 +87,13 @@ void SourceLoop::Reload() {
   slurm_stamp_.reset();  // re-read it even if unchanged
 }
 
-SourceStatus SourceLoop::Status() const {
+LoopStatus SourceLoop::Status() const {
   absl::MutexLock lock(&mutex_);
-  SourceStatus status = status_;
-  status.withdraw_guard = guard_.state();
+  LoopStatus status = status_;
+  for (const SlotState& state : states_) {
+    status.sources.push_back(state.status);
+    status.sources.back().withdraw_guard = state.guard.state();
+  }
   return status;
 }
 
@@ -65,42 +103,214 @@ std::shared_ptr<const rtr::Update> SourceLoop::Current() const {
 }
 
 void SourceLoop::Run() {
-  absl::Time next_poll = absl::InfinitePast();
+  bool poll_all = true;
   while (true) {
-    bool confirming;
+    bool confirming = false;
     {
       absl::MutexLock lock(&mutex_);
-      confirming = guard_.confirming();
+      for (const SlotState& state : states_) confirming |= state.guard.confirming();
     }
     bool slurm_changed = ReloadSlurm();
-    bool published = false;
-    if (absl::Now() >= next_poll) {
-      published = PollOnce();
-      next_poll = absl::Now() + interval_;
-    }
-    std::shared_ptr<const roa::VrpSet> raw;
-    std::string revision;
-    bool held;
+    bool changed = PollDue(poll_all);
+    poll_all = false;
     {
       absl::MutexLock lock(&mutex_);
-      raw = last_raw_;
-      revision = status_.revision;
-      held = guard_.state().holding;
+      for (SlotState& state : states_) {
+        // A source reports a set once; a held set is offered again here.
+        if (confirming && state.offered) {
+          changed |= Admit(state, state.offered, state.offered_revision);
+        }
+        state.guard.EndConfirmation();
+      }
+      changed |= publish_pending_ && ReadyToPublish();
     }
-    // The source reports a set once; a held set is offered again here.
-    if (!published && raw && (slurm_changed || (confirming && held))) {
-      Publish(raw, revision, slurm_changed ? "; SLURM changed" : "; confirmed");
+    if (changed || slurm_changed) {
+      PublishUnion(changed ? "" : "; SLURM changed");
     }
     absl::MutexLock lock(&mutex_);
-    if (confirming) guard_.EndConfirmation();
-    auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return stop_ || poll_now_; };
+    auto woken = [this]()
+                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return stop_ || poll_now_ || woken_; };
     mutex_.AwaitWithTimeout(absl::Condition(&woken), absl::Seconds(1));
     if (stop_) return;
+    woken_ = false;
     if (poll_now_) {
       poll_now_ = false;
-      next_poll = absl::InfinitePast();
+      poll_all = true;
     }
   }
+}
+
+bool SourceLoop::PollDue(bool all) {
+  bool changed = false;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    Slot& slot = *slots_[i];
+    absl::Time now = absl::Now();
+    bool woken = slot.wake.exchange(false);
+    if (!all && !woken && now < slot.next_poll) continue;
+    changed |= PollSource(i);
+    slot.next_poll = absl::Now() + slot.interval;
+  }
+  return changed;
+}
+
+bool SourceLoop::PollOnce() {
+  if (!PollDue(true)) return false;
+  return PublishUnion("");
+}
+
+bool SourceLoop::PollSource(size_t i) {
+  Slot& slot = *slots_[i];
+  absl::Time now = absl::Now();
+  absl::StatusOr<std::optional<sources::VrpSnapshot>> snapshot = slot.source->Poll();
+  std::string expired = slot.source->Expired();
+  absl::MutexLock lock(&mutex_);
+  SlotState& state = states_[i];
+  SourceStatus& st = state.status;
+  st.last_attempt = now;
+  ++st.polls;
+  if (expired != st.expired) {
+    if (!expired.empty()) {
+      RTR42_LOG_WARNING("source %s: %s; its last set stays served (/healthz fails)", st.name,
+                        expired);
+    }
+    st.expired = expired;
+  }
+  if (!snapshot.ok()) {
+    state.answered = true;
+    ++st.failures;
+    std::string message(snapshot.status().message());
+    if (message != st.last_error) {
+      RTR42_LOG_ERROR("source %s (%s) failed: %s; %s", st.name, st.source, message,
+                      current_
+                          ? absl::StrFormat("still serving serial %d%s", current_->serial(),
+                                            state.admitted ? absl::StrFormat(" with its %d VRPs",
+                                                                             state.admitted->size())
+                                                           : std::string())
+                          : std::string("no VRP set to serve yet"));
+    }
+    st.last_ok = false;
+    st.last_error = message;
+    return false;
+  }
+  if (!st.last_error.empty()) RTR42_LOG_INFO("source %s recovered", st.name);
+  st.last_ok = true;
+  st.last_error.clear();
+  st.last_success = now;
+  if (!snapshot->has_value()) return false;
+  state.answered = true;
+  sources::VrpSnapshot& s = **snapshot;
+  st.last_compile_seconds = s.seconds;
+  st.objects = s.objects;
+  st.revision = s.revision;
+  st.generated = s.generated;
+  if (s.diagnostic_list) st.diagnostics = s.diagnostic_list;
+  if (!s.warning.empty()) {
+    ++st.warnings;
+    if (s.warning != st.warning) {
+      RTR42_LOG_WARNING("source %s: %s; served all the same", st.name, s.warning);
+    }
+  }
+  st.warning = s.warning;
+  if (!Admit(state, s.set, s.revision)) return false;
+  std::string who = slots_.size() > 1 ? st.name + ": " : "";
+  if (s.objects > 0) {  // a registry
+    absl::StrAppendFormat(&detail_, "; %s%d objects re-read, %d diagnostics, %.1f ms", who,
+                          s.parsed, s.diagnostics, s.seconds * 1000);
+  } else {
+    absl::StrAppendFormat(&detail_, "; %s%.1f ms", who, s.seconds * 1000);
+  }
+  return true;
+}
+
+bool SourceLoop::Admit(SlotState& state, std::shared_ptr<const roa::VrpSet> set,
+                       const std::string& revision) {
+  std::shared_ptr<const rtr::Update> current = history_->current();
+  uint32_t serving = current ? current->serial() : 0;
+  // What this set withdraws from the source's own last admitted set; a
+  // source's first set is never held, unless it is the only source and a
+  // restored set is served: then it counts against that.
+  std::shared_ptr<const roa::VrpSet> before = state.admitted;
+  uint32_t before_serial = state.admitted_serial;
+  if (!before && slots_.size() == 1 && restored_ && current) {
+    before = current->shared_set();
+    before_serial = current->serial();
+  }
+  if (before) {
+    WithdrawGuard::Withdrawal w{roa::CountWithdrawn(*before, *set), before->size(), before_serial,
+                                false};
+    // Against the window's first set too: the worse of the two counts.
+    const WithdrawGuard::Baseline* base = state.guard.baseline();
+    if (base && base->set != before) {
+      size_t since = roa::CountWithdrawn(*base->set, *set);
+      if (since * w.served > w.withdrawn * base->set->size()) {
+        w = {since, base->set->size(), base->serial, true};
+      }
+    }
+    if (!state.guard.Admit(w, revision, serving)) {
+      state.offered = std::move(set);
+      state.offered_revision = revision;
+      return false;
+    }
+  }
+  state.offered.reset();
+  if (state.admitted && *state.admitted == *set) return false;  // (a reverted change)
+  state.admitted = std::move(set);
+  state.admitted_revision = revision;
+  state.admitted_serial = 0;
+  state.status.vrps = state.admitted->size();
+  state.status.aspas = state.admitted->aspas().size();
+  state.status.last_update = absl::Now();
+  return true;
+}
+
+bool SourceLoop::ReadyToPublish() const {
+  if (!restored_ || published_once_) return true;
+  if (absl::Now() - status_.started >= kStartupWait) return true;
+  return std::all_of(states_.begin(), states_.end(), [](const SlotState& s) { return s.answered; });
+}
+
+std::shared_ptr<const roa::VrpSet> SourceLoop::Union(std::string* revision) const {
+  std::vector<const SlotState*> parts;
+  for (const SlotState& state : states_) {
+    if (state.admitted) parts.push_back(&state);
+  }
+  if (parts.empty()) return nullptr;
+  if (parts.size() == 1 && states_.size() == 1) {
+    *revision = parts[0]->admitted_revision;
+    return parts[0]->admitted;
+  }
+  std::vector<roa::Vrp> vrps;
+  std::vector<roa::Aspa> aspas;
+  std::vector<roa::RouterKey> keys;
+  std::vector<std::string> revisions;
+  for (const SlotState* part : parts) {
+    const roa::VrpSet& set = *part->admitted;
+    vrps.insert(vrps.end(), set.vrps().begin(), set.vrps().end());
+    aspas.insert(aspas.end(), set.aspas().begin(), set.aspas().end());
+    keys.insert(keys.end(), set.router_keys().begin(), set.router_keys().end());
+    revisions.push_back(absl::StrCat(part->status.name, " ", part->admitted_revision));
+  }
+  *revision = absl::StrJoin(revisions, ", ");
+  return std::make_shared<const roa::VrpSet>(std::move(vrps), std::move(aspas), std::move(keys));
+}
+
+bool SourceLoop::PublishUnion(std::string detail) {
+  std::shared_ptr<const roa::VrpSet> raw;
+  std::string revision;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (!ReadyToPublish()) {
+      publish_pending_ = true;
+      return false;
+    }
+    publish_pending_ = false;
+    detail = detail_ + detail;
+    detail_.clear();
+    raw = Union(&revision);
+    if (!raw) return false;
+    published_once_ = true;
+  }
+  return Publish(raw, revision, detail);
 }
 
 bool SourceLoop::ReloadSlurm() {
@@ -138,41 +348,6 @@ bool SourceLoop::ReloadSlurm() {
   return true;
 }
 
-bool SourceLoop::PollOnce() {
-  absl::Time now = absl::Now();
-  absl::StatusOr<std::optional<sources::VrpSnapshot>> snapshot = source_->Poll();
-  absl::ReleasableMutexLock lock(&mutex_);
-  status_.last_attempt = now;
-  ++status_.polls;
-  if (!snapshot.ok()) {
-    ++status_.failures;
-    std::string message(snapshot.status().message());
-    if (message != status_.last_error) {
-      RTR42_LOG_ERROR("source %s failed: %s; %s", status_.source, message,
-                      current_ ? absl::StrFormat("still serving serial %d", current_->serial())
-                               : std::string("no VRP set to serve yet"));
-    }
-    status_.last_ok = false;
-    status_.last_error = message;
-    return false;
-  }
-  if (!status_.last_error.empty()) RTR42_LOG_INFO("source %s recovered", status_.source);
-  status_.last_ok = true;
-  status_.last_error.clear();
-  status_.last_success = now;
-  if (!snapshot->has_value()) return false;
-  sources::VrpSnapshot& s = **snapshot;
-  status_.last_compile_seconds = s.seconds;
-  status_.objects = s.objects;
-  status_.revision = s.revision;
-  if (s.diagnostic_list) status_.diagnostics = s.diagnostic_list;
-  last_raw_ = s.set;
-  lock.Release();
-  return Publish(s.set, s.revision,
-                 absl::StrFormat("; %d objects re-read, %d diagnostics, %.1f ms", s.parsed,
-                                 s.diagnostics, s.seconds * 1000));
-}
-
 bool SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::string& revision,
                          const std::string& detail) {
   std::shared_ptr<const roa::VrpSet> set = raw;
@@ -181,27 +356,10 @@ bool SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::stri
     if (slurm_) set = std::make_shared<const roa::VrpSet>(roa::ApplySlurm(*raw, *slurm_));
   }
   NoteOversizedAspas(*raw, *set);
-  // The diff from what is served: checked by the guard, then kept as the step.
   std::shared_ptr<const rtr::Update> update;
   if (std::shared_ptr<const rtr::Update> current = history_->current()) {
     roa::VrpDiff diff = roa::Diff(current->set(), *set);
-    bool admitted;
-    {
-      absl::MutexLock lock(&mutex_);
-      WithdrawGuard::Withdrawal w{diff.withdrawn.size(), current->set().size(), current->serial(),
-                                  false};
-      // Against the window's first set too: the worse of the two counts.
-      const WithdrawGuard::Baseline* base = guard_.baseline();
-      if (base && base->serial != current->serial()) {  // else `diff` has counted it
-        size_t since = roa::CountWithdrawn(*base->set, *set);
-        if (since * w.served > w.withdrawn * base->set->size()) {
-          w = {since, base->set->size(), base->serial, true};
-        }
-      }
-      admitted = guard_.Admit(w, revision, current->serial());
-    }
-    if (!admitted) return false;
-    if (diff.empty()) return false;  // (after the guard: a reverted change releases it)
+    if (diff.empty()) return false;
     update = history_->Commit(set, std::move(diff), revision);
   } else {
     update = history_->Commit(set, revision);
@@ -212,7 +370,11 @@ bool SourceLoop::Publish(std::shared_ptr<const roa::VrpSet> raw, const std::stri
     absl::MutexLock lock(&mutex_);
     current_ = update;
     status_.last_update = absl::Now();
-    guard_.NoteServed(update->shared_set(), update->serial(), absl::Now());
+    for (SlotState& state : states_) {
+      if (!state.admitted) continue;
+      if (state.admitted_serial == 0) state.admitted_serial = update->serial();
+      state.guard.NoteServed(state.admitted, state.admitted_serial, absl::Now());
+    }
   }
   const roa::VrpDiff* diff = update->last_diff();
   RTR42_LOG_INFO("serial %d (session %d): %d VRPs (%d IPv4, %d IPv6), +%d -%d, from %s%s%s",

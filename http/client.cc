@@ -1,5 +1,7 @@
 #include "http/client.h"
 
+#include <zlib.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -37,6 +39,7 @@ struct Reply {
   std::string location;
   Validators validators;
   uint64_t body_bytes = 0;
+  std::string content_encoding;
 };
 
 // Runs `start` (which begins one asynchronous operation on `io`) to
@@ -80,6 +83,8 @@ class Exchange {
     reply.location = std::string(header[bhttp::field::location]);
     reply.validators.etag = std::string(header[bhttp::field::etag]);
     reply.validators.last_modified = std::string(header[bhttp::field::last_modified]);
+    reply.content_encoding =
+        absl::AsciiStrToLower(std::string(header[bhttp::field::content_encoding]));
     if (reply.status != 200) return reply;  // the body is not wanted
     if (absl::Status s = open_body(*parser_); !s.ok()) return s;
     if (absl::Status s = ReadBody(buffer); !s.ok()) return s;
@@ -168,6 +173,7 @@ class Exchange {
     request_.set(bhttp::field::host, url_.port == "443" ? url_.host : url_.host + ":" + url_.port);
     request_.set(bhttp::field::user_agent, options_.user_agent);
     request_.set(bhttp::field::connection, "close");
+    if (options_.accept_gzip) request_.set(bhttp::field::accept_encoding, "gzip");
     if (!if_changed.etag.empty()) request_.set(bhttp::field::if_none_match, if_changed.etag);
     if (!if_changed.last_modified.empty()) {
       request_.set(bhttp::field::if_modified_since, if_changed.last_modified);
@@ -277,6 +283,7 @@ absl::StatusOr<FetchResult> Follow(
     if (reply->status == 200) {
       result.validators = reply->validators;
       result.body_bytes = reply->body_bytes;
+      result.content_encoding = reply->content_encoding;
       take_body(exchange.parser());
       return result;
     }
@@ -364,10 +371,58 @@ absl::StatusOr<HttpsUrl> ResolveHttpsUrl(const HttpsUrl& base, const std::string
 absl::StatusOr<FetchResult> HttpsClient::Get(const std::string& url, std::string* body,
                                              const Validators& if_changed, uint64_t max_bytes) {
   using Parser = bhttp::response_parser<bhttp::string_body>;
-  return Follow<bhttp::string_body>(
-      options_, url, if_changed, max_bytes ? max_bytes : options_.max_body_bytes,
-      [](Parser&) { return absl::OkStatus(); },
+  const uint64_t limit = max_bytes ? max_bytes : options_.max_body_bytes;
+  absl::StatusOr<FetchResult> result = Follow<bhttp::string_body>(
+      options_, url, if_changed, limit, [](Parser&) { return absl::OkStatus(); },
       [body](Parser& p) { *body = std::move(p.get().body()); });
+  if (!result.ok() || result->not_modified || !options_.accept_gzip) return result;
+  if (result->content_encoding == "gzip" || result->content_encoding == "x-gzip") {
+    absl::StatusOr<std::string> plain = Gunzip(*body, limit);
+    if (!plain.ok()) {
+      return absl::DataLossError(absl::StrCat(result->url, ": ", plain.status().message()));
+    }
+    *body = std::move(*plain);
+  } else if (!result->content_encoding.empty() && result->content_encoding != "identity") {
+    return absl::UnimplementedError(absl::StrCat(result->url, ": the server sent Content-Encoding ",
+                                                 result->content_encoding,
+                                                 " though only gzip was accepted"));
+  }
+  return result;
+}
+
+absl::StatusOr<std::string> Gunzip(absl::string_view gzip, uint64_t max_bytes) {
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return absl::InternalError("zlib init failed");
+  std::string out;
+  char chunk[64 * 1024];
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gzip.data()));
+  z.avail_in = static_cast<uInt>(gzip.size());
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    z.next_out = reinterpret_cast<Bytef*>(chunk);
+    z.avail_out = sizeof chunk;
+    rc = inflate(&z, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      std::string why = z.msg ? z.msg : "truncated";
+      inflateEnd(&z);
+      return absl::DataLossError(absl::StrCat("bad gzip body: ", why));
+    }
+    out.append(chunk, sizeof chunk - z.avail_out);
+    if (out.size() > max_bytes) {
+      inflateEnd(&z);
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the body inflates beyond the limit of ", max_bytes, " bytes"));
+    }
+    if (rc == Z_STREAM_END && z.avail_in > 0) {
+      if (inflateReset(&z) != Z_OK) break;  // another gzip member (RFC 1952 allows several)
+      rc = Z_OK;
+    } else if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
+      inflateEnd(&z);
+      return absl::DataLossError("bad gzip body: truncated");
+    }
+  }
+  inflateEnd(&z);
+  return out;
 }
 
 absl::StatusOr<FetchResult> HttpsClient::Download(const std::string& url, const std::string& path) {

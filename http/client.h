@@ -7,7 +7,9 @@
 //    CAs) and the host name; TLS 1.2 or newer;
 //  * a body may be sized by Content-Length, chunked, or delimited by the
 //    server closing the connection; it is taken as opaque bytes (a .gz file
-//    stays compressed: no Accept-Encoding is sent);
+//    stays compressed: no Accept-Encoding is sent), unless `accept_gzip`:
+//    then Get() sends Accept-Encoding: gzip and inflates a gzip
+//    Content-Encoding (at most `max_body_bytes` inflated);
 //  * a body larger than `max_body_bytes` is refused, naming the limit;
 //  * redirects (301, 302, 303, 307, 308) are followed up to `max_redirects`
 //    times, to https URLs only (never down to http);
@@ -27,6 +29,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace rtr42::http {
@@ -51,6 +54,7 @@ struct ClientOptions {
   int max_redirects = 5;
   uint64_t max_body_bytes = uint64_t{4} << 30;  // 4 GiB
   std::string user_agent = "rtr42";
+  bool accept_gzip = false;
 };
 
 // What a response said that lets the next request be conditional.
@@ -61,11 +65,15 @@ struct Validators {
 };
 
 struct FetchResult {
-  bool not_modified = false;  // 304: nothing was downloaded
-  std::string url;            // where the body came from, after redirects
-  Validators validators;      // of a 200 response
-  uint64_t body_bytes = 0;
+  bool not_modified = false;     // 304: nothing was downloaded
+  std::string url;               // where the body came from, after redirects
+  Validators validators;         // of a 200 response
+  uint64_t body_bytes = 0;       // as sent (compressed, with a Content-Encoding)
+  std::string content_encoding;  // lower case, as sent
 };
+
+// Inflates a gzip stream (one or more members) of at most `max_bytes`.
+absl::StatusOr<std::string> Gunzip(absl::string_view gzip, uint64_t max_bytes);
 
 class HttpsClient {
  public:

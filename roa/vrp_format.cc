@@ -115,6 +115,7 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
  public:
   std::vector<Vrp> vrps;
   std::string error;
+  std::optional<int64_t> generated;  // metadata.generated
 
   bool null() override { return Scalar(); }
   bool boolean(bool) override { return Scalar(); }
@@ -289,6 +290,7 @@ class RoaSax : public nlohmann::json_sax<nlohmann::json> {
       return true;
     }
     if (InKey()) return true;
+    if (depth_ == 2 && top_key_ == "metadata" && key_ == "generated") generated = v;
     if (InAspa() || InProviders()) return AspaNumber(v);
     if (!InRoa()) return true;
     if (key_ == "maxLength") {
@@ -391,7 +393,7 @@ class ChunkedFileIterator {
   State* state_ = nullptr;
 };
 
-absl::StatusOr<VrpSet> ReadVrpJsonFile(const std::string& path) {
+absl::StatusOr<VrpSet> ReadVrpJsonFile(const std::string& path, VrpJsonMetadata* metadata) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) return absl::NotFoundError(absl::StrCat(path, ": ", std::strerror(errno)));
   ChunkedFileIterator::State state;
@@ -413,16 +415,18 @@ absl::StatusOr<VrpSet> ReadVrpJsonFile(const std::string& path) {
   }
   if (!sax.roas_present())
     return absl::InvalidArgumentError(absl::StrCat(path, ": no \"roas\" array"));
+  if (metadata) metadata->generated = sax.generated;
   return VrpSet(std::move(sax.vrps), std::move(sax.aspas), std::move(sax.router_keys));
 }
 
-absl::StatusOr<VrpSet> ParseVrpJson(absl::string_view text) {
+absl::StatusOr<VrpSet> ParseVrpJson(absl::string_view text, VrpJsonMetadata* metadata) {
   RoaSax sax;
   bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &sax);
   if (!ok || !sax.error.empty()) {
     return absl::InvalidArgumentError(sax.error.empty() ? "invalid JSON" : sax.error);
   }
   if (!sax.roas_present()) return absl::InvalidArgumentError("no \"roas\" array");
+  if (metadata) metadata->generated = sax.generated;
   return VrpSet(std::move(sax.vrps), std::move(sax.aspas), std::move(sax.router_keys));
 }
 

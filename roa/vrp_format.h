@@ -33,9 +33,15 @@ struct FormatOptions {
 
 std::string FormatVrps(const VrpSet& set, OutputFormat format, const FormatOptions& options);
 
-absl::StatusOr<VrpSet> ParseVrpJson(absl::string_view text);
+// What a JSON file says of itself, where the parsers are asked.
+struct VrpJsonMetadata {
+  std::optional<int64_t> generated;  // metadata.generated, unix seconds
+};
+
+absl::StatusOr<VrpSet> ParseVrpJson(absl::string_view text, VrpJsonMetadata* metadata = nullptr);
 // Streams the file through the parser in small chunks.
-absl::StatusOr<VrpSet> ReadVrpJsonFile(const std::string& path);
+absl::StatusOr<VrpSet> ReadVrpJsonFile(const std::string& path,
+                                       VrpJsonMetadata* metadata = nullptr);
 
 // "AS123" or "123" -> 123.
 bool ParseAsn(absl::string_view text, uint32_t* asn);

@@ -279,5 +279,35 @@ TEST(IfNoneMatchTest, StarListsAndWeakTags) {
   EXPECT_FALSE(IfNoneMatchMatches("", "\"1-2\""));
 }
 
+// gzip as `gzip -c` writes it (made with the gzip tool, as a server's is).
+std::string GzipWithTheTool(const std::string& text, const std::string& dir) {
+  testing::WriteFile(dir + "/plain", text);
+  EXPECT_EQ(testing::RunCommand("gzip -9 -c '" + dir + "/plain' > '" + dir + "/plain.gz'"), 0);
+  absl::StatusOr<std::string> gz = ReadFile(dir + "/plain.gz");
+  EXPECT_TRUE(gz.ok());
+  return gz.ok() ? *gz : "";
+}
+
+TEST(GunzipTest, InflatesAndRefusesWhatIsBrokenOrTooLarge) {
+  testing::TempDir dir;
+  std::string text;
+  for (int i = 0; i < 20000; ++i)
+    absl::StrAppend(&text, "{\"prefix\": \"172.20.", i % 256, ".0/24\"}\n");
+  std::string gz = GzipWithTheTool(text, dir.path());
+  absl::StatusOr<std::string> plain = Gunzip(gz, 1 << 30);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(*plain, text);
+  // Two members, as `cat a.gz b.gz` makes.
+  plain = Gunzip(gz + gz, 1 << 30);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(*plain, text + text);
+  absl::StatusOr<std::string> cut = Gunzip(gz.substr(0, gz.size() / 2), 1 << 30);
+  EXPECT_TRUE(absl::IsDataLoss(cut.status())) << cut.status();
+  absl::StatusOr<std::string> big = Gunzip(gz, 10000);
+  EXPECT_TRUE(absl::IsResourceExhausted(big.status())) << big.status();
+  EXPECT_TRUE(absl::StrContains(big.status().message(), "10000")) << big.status();
+  EXPECT_FALSE(Gunzip("not gzip at all", 1 << 30).ok());
+}
+
 }  // namespace
 }  // namespace rtr42::http

@@ -104,13 +104,13 @@ TEST_F(SourceLoopTest, BrokenFilterFileKeepsTheSetAndIsLoggedOnce) {
   EXPECT_FALSE(loop_->PollOnce());
   EXPECT_FALSE(loop_->PollOnce());
   ExpectStillServing(1, 20);
-  SourceStatus st = loop_->Status();
+  SourceStatus st = loop_->Status().sources[0];
   EXPECT_FALSE(st.last_ok);
   EXPECT_EQ(st.failures, 2u);
   EXPECT_TRUE(absl::StrContains(st.last_error, "filter.txt")) << st.last_error;
   EXPECT_EQ(log.Count(LogLevel::kError, "still serving serial 1"), 1) << log.All();
-  EXPECT_TRUE(HasMetric("rtr42_source_up 0"));
-  EXPECT_TRUE(HasMetric("rtr42_source_failures_total 2"));
+  EXPECT_TRUE(HasMetric("rtr42_source_up{source=\"source\"} 0"));
+  EXPECT_TRUE(HasMetric("rtr42_source_failures_total{source=\"source\"} 2"));
   EXPECT_TRUE(HasMetric("rtr42_serial 1"));
   EXPECT_TRUE(HasMetric("rtr42_sessions_closed_by_limit_total{reason=\"idle\"} 0"));
 
@@ -120,7 +120,7 @@ TEST_F(SourceLoopTest, BrokenFilterFileKeepsTheSetAndIsLoggedOnce) {
   EXPECT_TRUE(loop_->PollOnce());
   ExpectStillServing(2, 16);
   EXPECT_EQ(log.Count(LogLevel::kInfo, "recovered"), 1);
-  EXPECT_TRUE(HasMetric("rtr42_source_up 1"));
+  EXPECT_TRUE(HasMetric("rtr42_source_up{source=\"source\"} 1"));
 }
 
 TEST_F(SourceLoopTest, CorruptJsonFileKeepsTheSet) {
@@ -137,7 +137,7 @@ TEST_F(SourceLoopTest, CorruptJsonFileKeepsTheSet) {
   EXPECT_FALSE(loop_->PollOnce());
   ExpectStillServing(1, 2);
   EXPECT_EQ(log.Count(LogLevel::kError, path), 1) << log.All();
-  EXPECT_TRUE(HasMetric("rtr42_source_failures_total 2"));
+  EXPECT_TRUE(HasMetric("rtr42_source_failures_total{source=\"source\"} 2"));
   fs::remove(path);  // gone altogether: a new condition, logged again
   EXPECT_FALSE(loop_->PollOnce());
   ExpectStillServing(1, 2);
@@ -190,8 +190,8 @@ TEST_F(SourceLoopTest, CorruptGitCommitKeepsTheSet) {
   fs::remove(absl::StrCat(repo_path, "/.git/objects/", blob.substr(0, 2), "/", blob.substr(2)));
   EXPECT_FALSE(loop_->PollOnce());
   ExpectStillServing(1, 10);
-  EXPECT_TRUE(absl::StrContains(loop_->Status().last_error, RouteFile(10)))
-      << loop_->Status().last_error;
+  EXPECT_TRUE(absl::StrContains(loop_->Status().sources[0].last_error, RouteFile(10)))
+      << loop_->Status().sources[0].last_error;
   EXPECT_EQ(log.Count(LogLevel::kError, "still serving serial 1"), 1) << log.All();
 
   // A later good commit (the lost object deleted again) is served.
@@ -227,7 +227,7 @@ TEST_F(SourceLoopTest, UnreachableRemoteIsRetriedAndLaterLossKeepsTheSet) {
   EXPECT_FALSE(loop_->PollOnce());
   ExpectStillServing(1, 5);
   EXPECT_EQ(log.Count(LogLevel::kError, "still serving serial 1"), 1) << log.All();
-  EXPECT_TRUE(HasMetric("rtr42_source_up 0"));
+  EXPECT_TRUE(HasMetric("rtr42_source_up{source=\"source\"} 0"));
 }
 
 TEST_F(SourceLoopTest, WithdrawGuardHoldsUntilTheShareFalls) {
@@ -250,40 +250,40 @@ TEST_F(SourceLoopTest, WithdrawGuardHoldsUntilTheShareFalls) {
   EXPECT_FALSE(loop_->PollOnce());
   EXPECT_FALSE(loop_->PollOnce());
   ExpectStillServing(2, 18);
-  SourceStatus st = loop_->Status();
+  SourceStatus st = loop_->Status().sources[0];
   EXPECT_TRUE(st.withdraw_guard.holding);
   EXPECT_EQ(st.withdraw_guard.held_withdrawals, 4u);
   EXPECT_EQ(st.withdraw_guard.held_of, 18u);
   EXPECT_EQ(st.withdraw_guard.holds, 1u);
   EXPECT_TRUE(st.last_ok);  // the source is fine; its set is held
   EXPECT_EQ(log.Count(LogLevel::kWarning, "would withdraw 4 of 18 VRPs"), 1) << log.All();
-  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_holding 1"));
-  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_held_withdrawals 4"));
-  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_holds_total 1"));
+  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_holding{source=\"source\"} 1"));
+  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_held_withdrawals{source=\"source\"} 4"));
+  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_holds_total{source=\"source\"} 1"));
 
   // Two of them come back: 2 of 18 (11%) is still too many.
   WriteFile(dir_.path() + "/" + RouteFile(2), RouteObject(2));
   WriteFile(dir_.path() + "/" + RouteFile(3), RouteObject(3));
   EXPECT_FALSE(loop_->PollOnce());
   EXPECT_EQ(log.Count(LogLevel::kWarning, "would withdraw 2 of 18 VRPs"), 1) << log.All();
-  EXPECT_EQ(loop_->Status().withdraw_guard.holds, 1u);  // the same hold, a new condition
+  EXPECT_EQ(loop_->Status().sources[0].withdraw_guard.holds, 1u);  // the same hold, a new condition
   // A third: 1 of 18 withdrawn, below the limit: served.
   WriteFile(dir_.path() + "/" + RouteFile(4), RouteObject(4));
   EXPECT_TRUE(loop_->PollOnce());
   ExpectStillServing(3, 17);
-  EXPECT_FALSE(loop_->Status().withdraw_guard.holding);
+  EXPECT_FALSE(loop_->Status().sources[0].withdraw_guard.holding);
   EXPECT_EQ(log.Count(LogLevel::kInfo, "withdraw guard: released"), 1) << log.All();
-  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_holding 0"));
+  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_holding{source=\"source\"} 0"));
 
   // Held again, then the change is reverted: released, no new serial.
   for (int i = 6; i < 12; ++i) fs::remove(dir_.path() + "/" + RouteFile(i));
   EXPECT_FALSE(loop_->PollOnce());
-  EXPECT_TRUE(loop_->Status().withdraw_guard.holding);
+  EXPECT_TRUE(loop_->Status().sources[0].withdraw_guard.holding);
   for (int i = 6; i < 12; ++i) WriteFile(dir_.path() + "/" + RouteFile(i), RouteObject(i));
   EXPECT_FALSE(loop_->PollOnce());
-  EXPECT_FALSE(loop_->Status().withdraw_guard.holding);
+  EXPECT_FALSE(loop_->Status().sources[0].withdraw_guard.holding);
   ExpectStillServing(3, 17);
-  EXPECT_EQ(loop_->Status().withdraw_guard.holds, 2u);
+  EXPECT_EQ(loop_->Status().sources[0].withdraw_guard.holds, 2u);
 }
 
 TEST_F(SourceLoopTest, WithdrawGuardReleasesOnConfirmation) {
@@ -301,9 +301,9 @@ TEST_F(SourceLoopTest, WithdrawGuardReleasesOnConfirmation) {
   // SIGUSR1 (ConfirmWithdrawals) on the running loop lets it through.
   ConfirmOnTheRunningLoop(2);
   ExpectStillServing(2, 0);
-  EXPECT_EQ(loop_->Status().withdraw_guard.confirmations, 1u);
-  EXPECT_FALSE(loop_->Status().withdraw_guard.holding);
-  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_confirmations_total 1"));
+  EXPECT_EQ(loop_->Status().sources[0].withdraw_guard.confirmations, 1u);
+  EXPECT_FALSE(loop_->Status().sources[0].withdraw_guard.holding);
+  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_confirmations_total{source=\"source\"} 1"));
 
   // A confirmation with nothing held does not let a later flood through.
   WriteRegistry(dir_.path(), 20);
@@ -381,6 +381,157 @@ TEST_F(SourceLoopTest, EveryNewSerialIsSavedAndSaveFailuresAreCounted) {
   ExpectStillServing(4, 17);
   EXPECT_EQ(log.Count(LogLevel::kError, "cannot save state"), 1) << log.All();
   EXPECT_TRUE(HasMetric("rtr42_state_save_failures_total 2"));
+}
+
+// A JSON file of `vrps` (and ASPA records), as a generator writes it.
+std::string VrpJson(const std::vector<std::string>& prefixes, uint32_t asn,
+                    const std::string& aspas = "") {
+  std::string roas;
+  for (const std::string& p : prefixes) {
+    if (!roas.empty()) roas += ",";
+    absl::StrAppend(&roas, R"({"prefix": ")", p, R"(", "maxLength": 32, "asn": )", asn, "}");
+  }
+  return absl::StrCat(R"({"roas": [)", roas, "]", aspas.empty() ? "" : ", \"aspas\": " + aspas,
+                      "}");
+}
+
+std::vector<std::string> Prefixes(int from, int to) {
+  std::vector<std::string> out;
+  for (int i = from; i < to; ++i) out.push_back(absl::StrFormat("172.20.%d.0/24", i));
+  return out;
+}
+
+class MergeTest : public SourceLoopTest {
+ protected:
+  // Sources "a" and "b", JSON files.
+  void MakeMergeLoop(SourceLoopOptions options = {}) {
+    std::vector<NamedSource> sources;
+    sources.push_back({"a", std::make_unique<sources::JsonVrpSource>(A())});
+    sources.push_back({"b", std::make_unique<sources::JsonVrpSource>(B())});
+    history_ = std::make_unique<rtr::History>(uint16_t{77});
+    loop_ = std::make_unique<SourceLoop>(std::move(sources), history_.get(), &server_, options);
+  }
+  std::string A() const { return dir_.path() + "/a.json"; }
+  std::string B() const { return dir_.path() + "/b.json"; }
+  // Rewrites a file so that its stamp changes even within one second.
+  void Rewrite(const std::string& path, const std::string& text) {
+    fs::remove(path);
+    WriteFile(path, text);
+  }
+};
+
+TEST_F(MergeTest, SeveralSourcesAreServedAsTheirUnionAndEachKeepsItsPart) {
+  // 0-9 from a, 5-14 from b (5-9 from both); an ASPA record of one customer
+  // in both, with other providers.
+  WriteFile(A(), VrpJson(Prefixes(0, 10), 4242420000,
+                         R"([{"customer_asid": 4242420000, "providers": [4242420001]}])"));
+  WriteFile(B(), VrpJson(Prefixes(5, 15), 4242420000,
+                         R"([{"customer_asid": 4242420000, "providers": [4242420002]}])"));
+  MakeMergeLoop(SourceLoopOptions{.max_withdraw_percent = 100});  // the guard is below
+  LogCapture log;
+  ASSERT_TRUE(loop_->PollOnce());
+  ExpectStillServing(1, 15);  // duplicates served once
+  ASSERT_EQ(loop_->Current()->set().aspas().size(), 1u);
+  EXPECT_EQ(loop_->Current()->set().aspas()[0].providers,
+            (std::vector<uint32_t>{4242420001, 4242420002}));
+  LoopStatus st = loop_->Status();
+  ASSERT_EQ(st.sources.size(), 2u);
+  EXPECT_EQ(st.sources[0].vrps, 10u);
+  EXPECT_EQ(st.sources[1].vrps, 10u);
+  EXPECT_TRUE(HasMetric("rtr42_source_vrps{source=\"a\"} 10"));
+
+  // b breaks: its part stays, a goes on.
+  Rewrite(B(), "{\"roas\": [");
+  Rewrite(A(), VrpJson(Prefixes(0, 9), 4242420000));
+  EXPECT_TRUE(loop_->PollOnce());
+  ExpectStillServing(2, 15);  // 8 went from a, but b still gives it
+  EXPECT_TRUE(loop_->Current()->set().Contains(testing::V("172.20.8.0/24", 32, 4242420000)));
+  EXPECT_EQ(loop_->Current()->set().aspas()[0].providers, (std::vector<uint32_t>{4242420002}));
+  Rewrite(A(), VrpJson(Prefixes(0, 4), 4242420000));  // 4 and 9 from a: 4 withdrawn
+  EXPECT_TRUE(loop_->PollOnce());
+  ExpectStillServing(3, 14);
+  EXPECT_TRUE(HasMetric("rtr42_source_up{source=\"b\"} 0"));
+  EXPECT_TRUE(HasMetric("rtr42_source_up{source=\"a\"} 1"));
+  EXPECT_EQ(log.Count(LogLevel::kError, "source b (json " + B() + ") failed"), 1) << log.All();
+
+  // b gone altogether: still its part.
+  fs::remove(B());
+  EXPECT_FALSE(loop_->PollOnce());
+  ExpectStillServing(3, 14);
+  // b mended, without 14: withdrawn.
+  WriteFile(B(), VrpJson(Prefixes(5, 14), 4242420000));
+  EXPECT_TRUE(loop_->PollOnce());
+  ExpectStillServing(4, 13);
+  EXPECT_EQ(log.Count(LogLevel::kInfo, "source b recovered"), 1) << log.All();
+}
+
+TEST_F(MergeTest, EachSourceHasItsOwnWithdrawGuard) {
+  WriteFile(A(), VrpJson(Prefixes(0, 20), 4242420000));
+  WriteFile(B(), VrpJson(Prefixes(100, 200), 4242420001));
+  MakeMergeLoop(SourceLoopOptions{.max_withdraw_percent = 10});
+  LogCapture log;
+  ASSERT_TRUE(loop_->PollOnce());
+  ExpectStillServing(1, 120);
+  // a loses all 20: under 17% of the union, but all of a: held.
+  Rewrite(A(), VrpJson({}, 4242420000));
+  // b's change is served meanwhile.
+  Rewrite(B(), VrpJson(Prefixes(100, 201), 4242420001));
+  EXPECT_TRUE(loop_->PollOnce());
+  ExpectStillServing(2, 121);
+  LoopStatus st = loop_->Status();
+  EXPECT_TRUE(st.sources[0].withdraw_guard.holding);
+  EXPECT_FALSE(st.sources[1].withdraw_guard.holding);
+  EXPECT_EQ(log.Count(LogLevel::kWarning, "would withdraw 20 of 20 VRPs"), 1) << log.All();
+  EXPECT_TRUE(HasMetric("rtr42_withdraw_guard_holding{source=\"a\"} 1"));
+  // SIGUSR1 lets it through.
+  ConfirmOnTheRunningLoop(3);
+  ExpectStillServing(3, 101);
+}
+
+// A source that answers when the test says so.
+class ScriptedSource : public sources::VrpSource {
+ public:
+  absl::StatusOr<std::optional<sources::VrpSnapshot>> Poll() override {
+    absl::MutexLock lock(&mutex_);
+    std::optional<sources::VrpSnapshot> out = std::move(next_);
+    next_.reset();
+    return out;
+  }
+  std::string Describe() const override { return "scripted"; }
+  void Give(std::vector<roa::Vrp> vrps) {
+    absl::MutexLock lock(&mutex_);
+    next_ = sources::VrpSnapshot{.set = std::make_shared<const roa::VrpSet>(std::move(vrps)),
+                                 .revision = "scripted"};
+  }
+
+ private:
+  absl::Mutex mutex_;
+  std::optional<sources::VrpSnapshot> next_ ABSL_GUARDED_BY(mutex_);
+};
+
+TEST_F(MergeTest, AfterARestoreTheUnionWaitsUntilEverySourceHasAnswered) {
+  WriteFile(A(), VrpJson(Prefixes(0, 10), 4242420000));
+  history_ = std::make_unique<rtr::History>(uint16_t{77});
+  std::vector<roa::Vrp> restored;
+  for (int i = 0; i < 10; ++i) {
+    restored.push_back(testing::V(absl::StrFormat("172.20.%d.0/24", i).c_str(), 32, 4242420000));
+  }
+  restored.push_back(testing::V("10.0.0.0/8", 8, 64496));  // the slow source's
+  server_.Publish(history_->Commit(std::make_shared<const roa::VrpSet>(restored), "restored"));
+  auto* slow = new ScriptedSource;
+  std::vector<NamedSource> sources;
+  sources.push_back({"a", std::make_unique<sources::JsonVrpSource>(A())});
+  sources.push_back({"slow", std::unique_ptr<sources::VrpSource>(slow)});
+  loop_ = std::make_unique<SourceLoop>(std::move(sources), history_.get(), &server_,
+                                       SourceLoopOptions{});
+  // a has answered, slow has not: serving a alone would withdraw 10.0.0.0/8.
+  EXPECT_FALSE(loop_->PollOnce());
+  EXPECT_FALSE(loop_->PollOnce());
+  ExpectStillServing(1, 11);
+  slow->Give({testing::V("10.0.0.0/8", 8, 64496), testing::V("10.1.0.0/16", 16, 64496)});
+  EXPECT_TRUE(loop_->PollOnce());
+  ExpectStillServing(2, 12);
+  EXPECT_EQ(history_->current()->last_diff()->withdrawn.size(), 0u);
 }
 
 }  // namespace

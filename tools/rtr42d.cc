@@ -1,7 +1,9 @@
 // rtr42d: the RTR cache server. Reads VRPs from the dn42 registry (git or a
-// directory), an NRTMv4 feed, a StayRTR/rpki-client JSON file, or the
-// embedded sample, and serves them to routers over RTR versions 0-2. The
-// options and their defaults are daemon/config.h; this file is wiring.
+// directory), an NRTMv4 feed, a StayRTR/rpki-client JSON file or URL,
+// another RTR cache, or the embedded sample — or several of them, merged —
+// and serves them to routers over RTR versions 0-2. The options and their
+// defaults are daemon/config.h and tools/source_options.h, read from the
+// command line and --config (tools/rtr42d_options.h); this file is wiring.
 #include <signal.h>
 
 #include <filesystem>
@@ -9,6 +11,7 @@
 #include <thread>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "base/args.h"
 #include "base/file_util.h"
@@ -20,9 +23,7 @@
 #include "rtr/history.h"
 #include "rtr/server.h"
 #include "rtr/state_file.h"
-#include "sources/json_vrp_source.h"
-#include "sources/registry_vrp_source.h"
-#include "tools/source_options.h"
+#include "tools/rtr42d_options.h"
 
 namespace rtr42 {
 namespace {
@@ -67,20 +68,6 @@ std::shared_ptr<const rtr::Update> RestoreState(const std::string& path) {
   return state->update;
 }
 
-absl::StatusOr<std::unique_ptr<sources::VrpSource>> OpenVrpSource(
-    const Args& args, const daemon::DaemonConfig& config) {
-  if (!config.json.empty()) {
-    if (args.Has("registry") || args.Has("nrtm4-url")) {
-      return absl::InvalidArgumentError("--json excludes --registry and --nrtm4-url");
-    }
-    return std::make_unique<sources::JsonVrpSource>(config.json);
-  }
-  absl::StatusOr<std::unique_ptr<sources::RegistrySource>> registry =
-      tools::OpenSourceFromArgs(args, "registry-ref");
-  if (!registry.ok()) return registry.status();
-  return std::make_unique<sources::RegistryVrpSource>(std::move(*registry));
-}
-
 // The history restored from --state-dir, or a new session's.
 absl::StatusOr<std::unique_ptr<rtr::History>> OpenHistory(const daemon::DaemonConfig& config) {
   rtr::HistoryOptions options = daemon::HistoryOptionsFrom(config);
@@ -94,8 +81,10 @@ absl::StatusOr<std::unique_ptr<rtr::History>> OpenHistory(const daemon::DaemonCo
   return std::make_unique<rtr::History>(rtr::RandomSessionId(), options);
 }
 
-// SIGHUP re-reads SLURM and polls the source; SIGUSR1 confirms a set the
-// withdraw guard holds back (a reload never does);
+// SIGHUP re-reads SLURM and polls the sources, and checks the configuration
+// file again (an invalid one is logged, and the one in force stays; a
+// changed one is logged: it takes effect at the next restart); SIGUSR1
+// confirms the sets the withdraw guards hold back (a reload never does);
 // SIGINT and SIGTERM stop the server (version 2 sessions are sent
 // `stop_notice` first, and given up to kDrainTime to read it), the HTTP
 // server and the io_context.
@@ -104,8 +93,10 @@ class SignalHandler {
   static constexpr auto kDrainTime = std::chrono::seconds(3);
 
   SignalHandler(rtr::asio::io_context& io, daemon::SourceLoop* loop, rtr::Server* server,
-                rtr::asio::io_context* http_io, rtr::ErrorCode stop_notice)
+                rtr::asio::io_context* http_io, rtr::ErrorCode stop_notice,
+                const ConfigFile* config)
       : signals_(io, SIGINT, SIGTERM, SIGHUP),
+        config_(config),
         confirm_signal_(io, SIGUSR1),
         drain_timer_(io),
         io_(io),
@@ -133,7 +124,8 @@ class SignalHandler {
   }
   void OnSignal(int signo) {
     if (signo == SIGHUP) {
-      RTR42_LOG_INFO("SIGHUP: re-reading SLURM and polling the source now");
+      RTR42_LOG_INFO("SIGHUP: re-reading SLURM and polling the sources now");
+      if (config_) CheckConfig();
       loop_->Reload();
       Wait();
       return;
@@ -147,6 +139,20 @@ class SignalHandler {
     drain_deadline_ = std::chrono::steady_clock::now() + kDrainTime;
     Drain();
   }
+  void CheckConfig() {
+    absl::StatusOr<ConfigFile> now = tools::CheckRtr42dConfig(config_->path);
+    if (!now.ok()) {
+      RTR42_LOG_ERROR("SIGHUP: %s; the configuration in force stays", now.status().message());
+      return;
+    }
+    std::vector<std::string> changes = tools::ConfigChanges(*config_, *now);
+    if (!changes.empty()) {
+      RTR42_LOG_WARNING(
+          "SIGHUP: %s has changed since the start (%s): it takes effect at the "
+          "next restart",
+          config_->path, absl::StrJoin(changes, "; "));
+    }
+  }
   // Stops the io_context once every session is gone, or at the deadline.
   void Drain() {
     if (server_->session_count() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
@@ -158,6 +164,7 @@ class SignalHandler {
   }
 
   rtr::asio::signal_set signals_;
+  const ConfigFile* const config_;  // the file in force, or null
   rtr::asio::signal_set confirm_signal_;
   rtr::asio::steady_timer drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
@@ -178,9 +185,14 @@ void RunThreads(rtr::asio::io_context& io, int64_t threads) {
 int Main(int argc, char** argv) {
   Args args("rtr42d", "RPKI-to-Router (RFC 8210, RFC 6810) cache server for dn42 ROAs.");
   daemon::DaemonConfig config;
-  daemon::BindDaemonOptions(&args, &config);
-  tools::AddSourceOptions(&args, "registry-ref");
+  tools::DeclareRtr42dOptions(&args, &config);
   if (std::optional<int> exit = args.ParseCommandLine(argc, argv)) return *exit;
+  std::optional<ConfigFile> file;
+  if (args.Has("config")) {
+    absl::StatusOr<ConfigFile> loaded = tools::LoadRtr42dConfig(args.Get("config"), &args);
+    if (!loaded.ok()) return Fail(loaded.status());
+    file = std::move(*loaded);
+  }
   absl::StatusOr<LogLevel> level = ParseLogLevel(config.log_level);
   if (!level.ok()) return Fail(level.status());
   SetLogLevel(*level);
@@ -191,8 +203,9 @@ int Main(int argc, char** argv) {
     RTR42_LOG_WARNING("open file limit %d is below --max-connections %d", files,
                       options->max_connections);
   }
-  absl::StatusOr<std::unique_ptr<sources::VrpSource>> source = OpenVrpSource(args, config);
-  if (!source.ok()) return Fail(source.status());
+  absl::StatusOr<std::vector<daemon::NamedSource>> sources =
+      tools::OpenSources(args, file ? &*file : nullptr);
+  if (!sources.ok()) return Fail(sources.status());
   absl::StatusOr<std::unique_ptr<rtr::History>> history = OpenHistory(config);
   if (!history.ok()) return Fail(history.status());
 
@@ -202,10 +215,17 @@ int Main(int argc, char** argv) {
   // A restored set is served until the source has answered: routers keep
   // their serial and get diffs.
   if ((*history)->current()) server.Publish((*history)->current());
-  RTR42_LOG_INFO("rtr42d: source %s, session id %d, refresh %d retry %d expire %d",
-                 (*source)->Describe(), (*history)->session_id(), options->timers.refresh,
-                 options->timers.retry, options->timers.expire);
-  daemon::SourceLoop loop(std::move(*source), history->get(), &server,
+  std::vector<std::string> described;
+  for (const daemon::NamedSource& s : *sources) {
+    described.push_back(sources->size() == 1
+                            ? s.source->Describe()
+                            : absl::StrCat(s.name, " (", s.source->Describe(), ")"));
+  }
+  RTR42_LOG_INFO("rtr42d: %s %s, session id %d, refresh %d retry %d expire %d%s",
+                 sources->size() == 1 ? "source" : "sources", absl::StrJoin(described, ", "),
+                 (*history)->session_id(), options->timers.refresh, options->timers.retry,
+                 options->timers.expire, file ? ", configuration " + file->path : "");
+  daemon::SourceLoop loop(std::move(*sources), history->get(), &server,
                           daemon::SourceLoopOptionsFrom(config));
   // The HTTP endpoints have their own thread: building /rpki.json or
   // /diagnostics never delays an RTR session.
@@ -226,7 +246,7 @@ int Main(int argc, char** argv) {
   }
   loop.Start();
   SignalHandler signals(io, &loop, &server, http_server ? &http_io : nullptr,
-                        *daemon::StopNoticeFrom(config));
+                        *daemon::StopNoticeFrom(config), file ? &*file : nullptr);
   RunThreads(io, config.threads);
   http_io.stop();
   if (http_thread.joinable()) http_thread.join();

@@ -1,10 +1,14 @@
 #include "tools/source_options.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/file_util.h"
 #include "http/client.h"
 #include "nrtm4/mirror_source.h"
+#include "sources/json_vrp_source.h"
 #include "sources/open_registry.h"
 #include "sources/policy_files_source.h"
+#include "sources/registry_vrp_source.h"
+#include "sources/rtr_upstream_source.h"
 
 namespace rtr42::tools {
 
@@ -86,6 +90,104 @@ absl::StatusOr<std::unique_ptr<RegistrySource>> OpenSourceFromArgs(const Args& a
                                                           args.Get("filter6"));
   }
   return source;
+}
+
+namespace {
+constexpr const char* kSourceOptions[] = {"registry", "nrtm4-url", "json", "rtr-upstream"};
+constexpr int64_t kDefaultJsonMaxAge = 86400;
+
+// --rtr-upstream and its --rtr-upstream-* options as client options.
+absl::StatusOr<rtr::RtrClient::Options> UpstreamOptions(const Args& args) {
+  rtr::RtrClient::Options o;
+  if (absl::Status s = rtr::SplitHostPort(args.Get("rtr-upstream"), &o.host, &o.port); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--rtr-upstream: ", s.message()));
+  }
+  absl::StatusOr<int64_t> version =
+      args.GetInt("rtr-upstream-version", rtr::kMaxVersion, 0, rtr::kMaxVersion);
+  if (!version.ok()) return version.status();
+  o.version = static_cast<uint8_t>(*version);
+  o.timeout = absl::Seconds(30);
+  // What rtr42d serves is sorted again; another cache's order (StayRTR's is
+  // not section 11.2's) is no reason to drop the session.
+  o.check_order = false;
+  o.tls = args.Has("rtr-upstream-tls") || args.Has("rtr-upstream-ca");
+  o.tls_ca = args.Get("rtr-upstream-ca");
+  o.tls_cert = args.Get("rtr-upstream-cert");
+  o.tls_key = args.Get("rtr-upstream-key", o.tls_cert);
+  if (args.Has("rtr-upstream-md5-key-file")) {
+    absl::StatusOr<std::string> key = ReadFile(args.Get("rtr-upstream-md5-key-file"));
+    if (!key.ok()) return key.status();
+    while (!key->empty() && (key->back() == '\n' || key->back() == '\r')) key->pop_back();
+    o.md5_key = *key;
+  }
+  return o;
+}
+}  // namespace
+
+void AddVrpSourceOptions(Args* args) {
+  args->AddOption("json", "FILE|URL",
+                  "serve a StayRTR/rpki-client VRP JSON file (re-read on change) or https:// URL "
+                  "(fetched every --poll-interval, conditionally)");
+  args->AddOption("json-ca", "FILE", "trust this CA for a --json URL (default: the system's)");
+  args->AddOption("json-max-age", "SECONDS",
+                  absl::StrCat("warn (and count) when the JSON's metadata.generated is older "
+                               "than this; it is served all the same (default ",
+                               kDefaultJsonMaxAge, ")"));
+  args->AddOption("rtr-upstream", "HOST:PORT",
+                  "follow another RTR cache (rtr42d, StayRTR, Routinator, RTRTR) as a router does");
+  args->AddSwitch("rtr-upstream-tls", "RTR over TLS to the upstream (RFC 8210 9.2)");
+  args->AddOption("rtr-upstream-ca", "FILE",
+                  "trust this CA for the upstream's certificate (implies --rtr-upstream-tls)");
+  args->AddOption("rtr-upstream-cert", "FILE",
+                  "present this client certificate (PEM, with the key unless "
+                  "--rtr-upstream-key)");
+  args->AddOption("rtr-upstream-key", "FILE", "the client certificate's private key (PEM)");
+  args->AddOption("rtr-upstream-md5-key-file", "FILE", "TCP-MD5 (RFC 2385) key for the upstream");
+  args->AddOption("rtr-upstream-version", "0|1|2",
+                  "the highest RTR version asked of the upstream (default 2; lower on its "
+                  "Unsupported Protocol Version)");
+}
+
+bool HasAnySource(const Args& args) {
+  for (const char* name : kSourceOptions) {
+    if (args.Has(name)) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<OpenedSource> OpenVrpSourceFromArgs(const Args& args) {
+  int named = 0;
+  for (const char* name : kSourceOptions) named += args.Has(name) ? 1 : 0;
+  if (named > 1) {
+    return absl::InvalidArgumentError(
+        "--registry, --nrtm4-url, --json and --rtr-upstream exclude each other (several "
+        "sources: one [source.NAME] table each in --config)");
+  }
+  if (args.Has("json")) {
+    sources::JsonSourceOptions o;
+    o.location = args.Get("json");
+    if (o.location.empty()) return absl::InvalidArgumentError("--json is empty");
+    if (sources::IsUrl(o.location)) {
+      absl::StatusOr<http::HttpsUrl> url = http::ParseHttpsUrl(o.location);
+      if (!url.ok())
+        return absl::InvalidArgumentError(absl::StrCat("--json: ", url.status().message()));
+    }
+    o.https.ca_file = args.Get("json-ca");
+    absl::StatusOr<int64_t> age = args.GetInt("json-max-age", kDefaultJsonMaxAge, 1, 86400 * 365);
+    if (!age.ok()) return age.status();
+    o.max_age = absl::Seconds(*age);
+    return OpenedSource{std::make_unique<sources::JsonVrpSource>(std::move(o)), "json"};
+  }
+  if (args.Has("rtr-upstream")) {
+    absl::StatusOr<rtr::RtrClient::Options> o = UpstreamOptions(args);
+    if (!o.ok()) return o.status();
+    return OpenedSource{std::make_unique<sources::RtrUpstreamSource>(std::move(*o)), "rtr"};
+  }
+  absl::StatusOr<std::unique_ptr<RegistrySource>> registry =
+      OpenSourceFromArgs(args, "registry-ref");
+  if (!registry.ok()) return registry.status();
+  return OpenedSource{std::make_unique<sources::RegistryVrpSource>(std::move(*registry)),
+                      args.Has("nrtm4-url") ? "nrtm4" : "registry"};
 }
 
 }  // namespace rtr42::tools

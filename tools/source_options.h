@@ -5,6 +5,11 @@
 // --nrtm4-max-file-size, --nrtm4-connect-timeout, --nrtm4-read-timeout,
 // whose defaults are http::ClientOptions'), and --filter/--filter6 policy
 // files that replace the source's own (sources/policy_files_source.h).
+//
+// rtr42d adds the sources that give VRP sets rather than registry objects:
+// --json FILE|URL (sources/json_vrp_source.h) and --rtr-upstream HOST:PORT
+// (sources/rtr_upstream_source.h), with their options. The same names are
+// the keys of a [source.NAME] table in rtr42d's configuration file.
 #ifndef RTR42_TOOLS_SOURCE_OPTIONS_H_
 #define RTR42_TOOLS_SOURCE_OPTIONS_H_
 
@@ -14,12 +19,24 @@
 #include "absl/status/statusor.h"
 #include "base/args.h"
 #include "sources/registry_source.h"
+#include "sources/vrp_source.h"
 
 namespace rtr42::tools {
 
 void AddSourceOptions(Args* args, const std::string& ref_option);
 absl::StatusOr<std::unique_ptr<sources::RegistrySource>> OpenSourceFromArgs(
     const Args& args, const std::string& ref_option);
+
+void AddVrpSourceOptions(Args* args);
+// Whether `args` names any source (registry, NRTMv4, JSON, RTR upstream).
+bool HasAnySource(const Args& args);
+
+struct OpenedSource {
+  std::unique_ptr<sources::VrpSource> source;
+  std::string kind;  // "registry", "nrtm4", "json" or "rtr": a source's default name
+};
+// The one source `args` names (the embedded sample if none).
+absl::StatusOr<OpenedSource> OpenVrpSourceFromArgs(const Args& args);
 
 }  // namespace rtr42::tools
 

@@ -92,6 +92,6 @@ dump | grep -q '172.20.2.0/24' || fail "the removed filter still applies"
 # The source goes away: /healthz turns 503 once it is stale.
 g branch -q -m master gone
 wait_for 15 sh -c "test \"\$(curl -s -o /dev/null -w '%{http_code}' $url/healthz)\" = 503" || fail "/healthz did not turn 503"
-curl -s "$url/healthz" | grep -q '^stale: the source has not answered' || fail "503 reason: $(curl -s "$url/healthz")"
-[ "$(metric rtr42_source_up)" = 0 ] || fail "source_up"
+curl -s "$url/healthz" | grep -q '^stale: source registry has not answered' || fail "503 reason: $(curl -s "$url/healthz")"
+[ "$(metric 'rtr42_source_up{source="registry"}')" = 0 ] || fail "source_up"
 echo "PASS: HTTP endpoints, ETag, StayRTR chaining, SLURM load/reject/reload, staleness"

@@ -121,7 +121,7 @@ wait_for 15 grep -q 'rejected' "$WORK/rtr42d1.log" || fail "tampered notificatio
 served
 same_lines "$WORK/want" "$WORK/got" "served set after a bad signature" || fail "set changed"
 [ "$(metric rtr42_serial)" = "$serial" ] || fail "serial moved after a bad signature"
-[ "$(metric rtr42_source_up)" = 0 ] || fail "/metrics does not show the failing source"
+[ "$(metric 'rtr42_source_up{source="nrtm4"}')" = 0 ] || fail "/metrics does not show the failing source"
 [ "$(grep -c 'rejected' "$WORK/rtr42d1.log")" = 1 ] || fail "the bad signature was logged more than once"
 printf '%s' "$jws" > "$WORK/feed/update-notification-file.jose"
 

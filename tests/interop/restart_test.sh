@@ -60,7 +60,7 @@ git -C "$WORK/registry" rm -q -r data/route6
 git -C "$WORK/registry" -c user.name=t -c user.email=t@t commit -q -m "lose IPv6"
 wait_for 15 grep -q "withdraw guard: holding back" "$WORK/second.log" \
   || fail "deleting every IPv6 route was not held back"
-[ "$(metric rtr42_withdraw_guard_holding)" = 1 ] || fail "/metrics does not show the hold"
+[ "$(metric 'rtr42_withdraw_guard_holding{source="registry"}')" = 1 ] || fail "/metrics does not show the hold"
 curl -sf "http://127.0.0.1:$http/healthz" | grep -q "withdraw guard holding back" \
   || fail "/healthz does not mention the hold"
 sleep 3  # more polls: still held, logged once
@@ -70,12 +70,12 @@ cp "$WORK/to4" "$WORK/v4only4"
 : > "$WORK/v4only6"
 kill -HUP "$daemon_pid"  # a reload (SLURM, poll) confirms nothing
 sleep 2
-[ "$(metric rtr42_withdraw_guard_holding)" = 1 ] || fail "SIGHUP let the held set through"
+[ "$(metric 'rtr42_withdraw_guard_holding{source="registry"}')" = 1 ] || fail "SIGHUP let the held set through"
 bird_tables_equal to || fail "BIRD's tables changed after a SIGHUP"
 kill -USR1 "$daemon_pid"
 bird_wait_tables v4only 20 second
-[ "$(metric rtr42_withdraw_guard_holding)" = 0 ] || fail "hold not released"
-[ "$(metric rtr42_withdraw_guard_confirmations_total)" = 1 ] || fail "confirmation not counted"
+[ "$(metric 'rtr42_withdraw_guard_holding{source="registry"}')" = 0 ] || fail "hold not released"
+[ "$(metric 'rtr42_withdraw_guard_confirmations_total{source="registry"}')" = 1 ] || fail "confirmation not counted"
 echo "PASS: mass withdrawal held through a SIGHUP reload until SIGUSR1, then served"
 
 # --- 3. a damaged state file ----------------------------------------------------

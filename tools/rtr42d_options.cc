@@ -1,0 +1,185 @@
+#include "tools/rtr42d_options.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/log.h"
+#include "tools/source_options.h"
+
+namespace rtr42::tools {
+namespace {
+
+constexpr const char* kSectionKinds[] = {"source"};
+// The daemon options a [source.NAME] table may give for itself.
+constexpr const char* kPerSourceOptions[] = {"poll-interval", "max-withdraw-percent"};
+
+std::vector<std::string> SectionKinds() {
+  return {std::begin(kSectionKinds), std::end(kSectionKinds)};
+}
+
+// A source table's options: the source options, and the per-source daemon
+// options bound to `scratch` (so their checks are the daemon's).
+void DeclareSectionOptions(Args* args, daemon::DaemonConfig* scratch) {
+  daemon::BindDaemonOptions(args, scratch);
+  AddSourceOptions(args, "registry-ref");
+  AddVrpSourceOptions(args);
+}
+
+bool IsPerSource(const std::string& name) {
+  for (const char* p : kPerSourceOptions) {
+    if (name == p) return true;
+  }
+  return false;
+}
+
+// Applies one [source.NAME] table to a fresh `args` bound to `scratch`.
+absl::Status ApplySection(const ConfigFile& file, const ConfigSection& section, Args* args,
+                          daemon::DaemonConfig* scratch) {
+  DeclareSectionOptions(args, scratch);
+  Args source_only("", "");
+  AddSourceOptions(&source_only, "registry-ref");
+  AddVrpSourceOptions(&source_only);
+  for (const ConfigOption& option : section.options) {
+    if (!source_only.IsKnown(option.name) && !IsPerSource(option.name)) {
+      return file.Error(
+          option.line,
+          absl::StrCat("'", option.name, "' is not an option of a source",
+                       args->IsKnown(option.name) ? " (it belongs at the top of the file)" : ""));
+    }
+  }
+  if (absl::Status s = ApplyConfig(file, section.options, args); !s.ok()) return s;
+  if (!HasAnySource(*args)) {
+    return file.Error(section.line,
+                      absl::StrCat("[source.", section.name,
+                                   "] names no source: give registry, nrtm4-url, json or "
+                                   "rtr-upstream"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ConfigFile> Load(const std::string& path, Args* args) {
+  absl::StatusOr<ConfigFile> file = ReadConfigFile(path, SectionKinds());
+  if (!file.ok()) return file.status();
+  for (const ConfigOption& option : file->options) {
+    if (option.name == "config") {
+      return file->Error(option.line, "'config' cannot name another file");
+    }
+  }
+  if (absl::Status s = ApplyConfig(*file, file->options, args); !s.ok()) return s;
+  bool top_level_source = false;
+  for (const ConfigOption& option : file->options) {
+    for (const char* name : {"registry", "nrtm4-url", "json", "rtr-upstream"}) {
+      top_level_source |= option.name == name;
+    }
+  }
+  if (top_level_source && !file->sections.empty()) {
+    return file->Error(file->sections.front().line,
+                       "a source at the top level and [source.NAME] tables: give one or the "
+                       "other");
+  }
+  std::map<std::string, int> names;
+  for (const ConfigSection& section : file->sections) {
+    if (auto [it, fresh] = names.emplace(section.name, section.line); !fresh) {
+      return file->Error(section.line, absl::StrCat("[source.", section.name,
+                                                    "] is already at line ", it->second));
+    }
+    Args section_args("", "");
+    daemon::DaemonConfig scratch;
+    if (absl::Status s = ApplySection(*file, section, &section_args, &scratch); !s.ok()) return s;
+  }
+  return file;
+}
+
+}  // namespace
+
+void DeclareRtr42dOptions(Args* args, daemon::DaemonConfig* config) {
+  args->AddOption("config", "FILE",
+                  "read options from this TOML file (flags override it; one [source.NAME] table "
+                  "per source)");
+  daemon::BindDaemonOptions(args, config);
+  AddSourceOptions(args, "registry-ref");
+  AddVrpSourceOptions(args);
+}
+
+absl::StatusOr<ConfigFile> LoadRtr42dConfig(const std::string& path, Args* args) {
+  return Load(path, args);
+}
+
+absl::StatusOr<ConfigFile> CheckRtr42dConfig(const std::string& path) {
+  Args args("", "");
+  daemon::DaemonConfig scratch;
+  DeclareRtr42dOptions(&args, &scratch);
+  return Load(path, &args);
+}
+
+absl::StatusOr<std::vector<daemon::NamedSource>> OpenSources(const Args& args,
+                                                             const ConfigFile* file) {
+  std::vector<daemon::NamedSource> sources;
+  if (HasAnySource(args) || !file || file->sections.empty()) {
+    if (file && !file->sections.empty()) {
+      RTR42_LOG_INFO("the source on the command line replaces the %d sources of %s",
+                     file->sections.size(), file->path);
+    }
+    absl::StatusOr<OpenedSource> opened = OpenVrpSourceFromArgs(args);
+    if (!opened.ok()) return opened.status();
+    sources.push_back(daemon::NamedSource{opened->kind, std::move(opened->source)});
+    return sources;
+  }
+  for (const ConfigSection& section : file->sections) {
+    Args section_args("", "");
+    daemon::DaemonConfig scratch;
+    if (absl::Status s = ApplySection(*file, section, &section_args, &scratch); !s.ok()) return s;
+    absl::StatusOr<OpenedSource> opened = OpenVrpSourceFromArgs(section_args);
+    if (!opened.ok()) {
+      return file->Error(section.line,
+                         absl::StrCat("[source.", section.name, "]: ", opened.status().message()));
+    }
+    daemon::NamedSource named{section.name, std::move(opened->source)};
+    if (section_args.Has("poll-interval"))
+      named.poll_interval = absl::Seconds(scratch.poll_interval);
+    if (section_args.Has("max-withdraw-percent")) {
+      named.max_withdraw_percent = scratch.max_withdraw_percent;
+    }
+    sources.push_back(std::move(named));
+  }
+  return sources;
+}
+
+namespace {
+std::map<std::string, std::string> Flatten(const ConfigFile& file) {
+  std::map<std::string, std::string> out;
+  auto text = [](const ConfigOption& o) {
+    return o.values.empty() ? std::string(o.given ? "true" : "false")
+                            : absl::StrJoin(o.values, ", ");
+  };
+  for (const ConfigOption& o : file.options) out[o.name] = text(o);
+  for (const ConfigSection& s : file.sections) {
+    out[absl::StrCat("[source.", s.name, "]")] = "";
+    for (const ConfigOption& o : s.options) {
+      out[absl::StrCat("[source.", s.name, "] ", o.name)] = text(o);
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<std::string> ConfigChanges(const ConfigFile& before, const ConfigFile& after) {
+  std::map<std::string, std::string> a = Flatten(before), b = Flatten(after);
+  std::vector<std::string> changes;
+  for (const auto& [key, value] : a) {
+    auto it = b.find(key);
+    if (it == b.end()) {
+      changes.push_back(absl::StrCat(key, " removed"));
+    } else if (it->second != value) {
+      changes.push_back(absl::StrCat(key, " = ", it->second, " (was ", value, ")"));
+    }
+  }
+  for (const auto& [key, value] : b) {
+    if (!a.contains(key))
+      changes.push_back(absl::StrCat(key, value.empty() ? " added" : " = " + value + " added"));
+  }
+  return changes;
+}
+
+}  // namespace rtr42::tools
