@@ -135,11 +135,17 @@ absl::Status RtrClient::Open() {
 }
 
 size_t RtrClient::ReadSome(char* data, size_t size, boost::system::error_code& ec) {
-  return tls_ ? tls_->read_some(asio::buffer(data, size), ec)
-              : socket_->read_some(asio::buffer(data, size), ec);
+  if (!tls_) return socket_->read_some(asio::buffer(data, size), ec);
+  // The TLS stream may hold bytes it has read from the socket but not yet
+  // decrypted, which neither poll() nor SSL_pending() sees: so it is always
+  // asked first, without blocking, and the socket is waited for only when
+  // it wants more (would_block).
+  socket_->non_blocking(true);
+  size_t n = tls_->read_some(asio::buffer(data, size), ec);
+  boost::system::error_code ignored;
+  socket_->non_blocking(false, ignored);
+  return n;
 }
-
-bool RtrClient::Buffered() const { return tls_ && SSL_pending(tls_->native_handle()) > 0; }
 
 absl::Status RtrClient::SendBytes(const std::string& bytes) {
   boost::system::error_code ec;
@@ -171,14 +177,16 @@ absl::StatusOr<Pdu> RtrClient::ReadPdu(absl::Duration timeout) {
     absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration())
       return absl::DeadlineExceededError("timed out waiting for the cache");
-    if (!Buffered()) {
-      pollfd pfd{socket_->native_handle(), POLLIN, 0};
-      int rc = ::poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
-      if (rc <= 0) continue;
-    }
+    pollfd pfd{socket_->native_handle(), POLLIN, 0};
+    const int wait_ms = static_cast<int>(absl::ToInt64Milliseconds(left)) + 1;
+    if (!tls_ && ::poll(&pfd, 1, wait_ms) <= 0) continue;
     char chunk[65536];
     boost::system::error_code ec;
     size_t n = ReadSome(chunk, sizeof(chunk), ec);
+    if (ec == asio::error::would_block) {
+      ::poll(&pfd, 1, wait_ms);
+      continue;
+    }
     if (ec) {
       return absl::UnavailableError(ec == asio::error::eof ||
                                             ec == asio::ssl::error::stream_truncated

@@ -136,7 +136,6 @@ class RtrClient {
   std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   // Transport-neutral reads and writes.
   size_t ReadSome(char* data, size_t size, boost::system::error_code& ec);
-  bool Buffered() const;
   std::string buffer_;
   std::string last_pdu_bytes_;
   bool have_session_ = false;
