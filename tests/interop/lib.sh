@@ -55,6 +55,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # start_nginx ROOT PORT CERT KEY: Debian's nginx serving ROOT over HTTPS on
 # 127.0.0.1:PORT as an operator would configure it (static files, so
 # Content-Length, ETag and Last-Modified), logging to $WORK/nginx/.
+# $NGINX_HTTP_EXTRA, if set, is added to its http block (gzip, say).
 start_nginx() {
   local root=$1 port=$2 cert=$3 key=$4
   mkdir -p "$WORK/nginx"
@@ -76,7 +77,8 @@ http {
   uwsgi_temp_path $WORK/nginx/uwsgi;
   scgi_temp_path $WORK/nginx/scgi;
   sendfile on;
-  types { application/jose jose; application/gzip gz; }
+  types { application/jose jose; application/gzip gz; application/json json; }
+  ${NGINX_HTTP_EXTRA:-}
   server {
     listen 127.0.0.1:$port ssl;
     server_name localhost;
