@@ -1,12 +1,17 @@
-// rtr-dump: an RTR client that dumps, watches and compares RTR caches.
+// rtr-dump: an RTR client that dumps, watches and compares RTR caches, and
+// monitors two side by side (monitor/cache_monitor.h).
 #include <iostream>
+#include <thread>
 
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "base/args.h"
 #include "base/file_util.h"
+#include "http/server.h"
+#include "monitor/cache_monitor.h"
 #include "roa/vrp_format.h"
 #include "rtr/client.h"
+#include "rtr/server.h"
 
 namespace rtr42 {
 namespace {
@@ -16,7 +21,9 @@ int Fail(const absl::Status& status) {
   return 2;
 }
 
-absl::StatusOr<std::unique_ptr<rtr::RtrClient>> Dump(const std::string& address, const Args& args) {
+// The client options for `address` from the command line.
+absl::StatusOr<rtr::RtrClient::Options> ClientOptions(const std::string& address,
+                                                      const Args& args) {
   rtr::RtrClient::Options options;
   if (absl::Status s = rtr::SplitHostPort(address, &options.host, &options.port); !s.ok()) return s;
   if (args.Has("version")) {
@@ -42,7 +49,13 @@ absl::StatusOr<std::unique_ptr<rtr::RtrClient>> Dump(const std::string& address,
   absl::StatusOr<int64_t> timeout = args.GetInt("timeout", 30, 1, 3600);
   if (!timeout.ok()) return timeout.status();
   options.timeout = absl::Seconds(*timeout);
-  absl::StatusOr<std::unique_ptr<rtr::RtrClient>> client = rtr::RtrClient::Connect(options);
+  return options;
+}
+
+absl::StatusOr<std::unique_ptr<rtr::RtrClient>> Dump(const std::string& address, const Args& args) {
+  absl::StatusOr<rtr::RtrClient::Options> options = ClientOptions(address, args);
+  if (!options.ok()) return options.status();
+  absl::StatusOr<std::unique_ptr<rtr::RtrClient>> client = rtr::RtrClient::Connect(*options);
   if (!client.ok()) return client.status();
   absl::Time start = absl::Now();
   absl::StatusOr<rtr::RtrClient::SyncResult> sync = (*client)->Reset();
@@ -109,6 +122,36 @@ int Watch(rtr::RtrClient* client) {
   }
 }
 
+// Follows two caches for ever, logging each change of their difference and
+// serving it as Prometheus metrics on --http.
+int Monitor(const Args& args) {
+  if (args.positional().size() != 1) {
+    return Fail(absl::InvalidArgumentError("--monitor A B: give the second cache after the first"));
+  }
+  absl::StatusOr<rtr::RtrClient::Options> a = ClientOptions(args.Get("monitor"), args);
+  if (!a.ok()) return Fail(a.status());
+  absl::StatusOr<rtr::RtrClient::Options> b = ClientOptions(args.positional()[0], args);
+  if (!b.ok()) return Fail(b.status());
+  monitor::CacheMonitor monitor(*a, *b);
+  rtr::asio::io_context io;
+  std::unique_ptr<http::HttpServer> http;
+  std::thread http_thread;
+  if (args.Has("http")) {
+    absl::StatusOr<rtr::tcp::endpoint> e = rtr::ParseListenAddress(args.Get("http"));
+    if (!e.ok()) return Fail(e.status());
+    http = std::make_unique<http::HttpServer>(io, *e);
+    http->Handle("/metrics", [&monitor](const http::Request& r) {
+      return http::HttpServer::Make(r, boost::beast::http::status::ok,
+                                    "text/plain; version=0.0.4; charset=utf-8",
+                                    monitor.Metrics(absl::Now()));
+    });
+    if (absl::Status s = http->Start(); !s.ok()) return Fail(s);
+    http_thread = std::thread([&io] { io.run(); });
+    http_thread.detach();  // runs until the process ends
+  }
+  while (true) monitor.Compare(absl::Seconds(1));
+}
+
 void AddOptions(Args* args) {
   args->AddOption("connect", "HOST:PORT", "the cache to query");
   args->AddOption("version", "0|1|2",
@@ -127,6 +170,9 @@ void AddOptions(Args* args) {
   args->AddSwitch("tls-insecure", "with --tls: do not check the cache's certificate");
   args->AddOption("tls-cert", "FILE", "with --tls: present this client certificate (PEM)");
   args->AddOption("tls-key", "FILE", "with --tls: its private key (default: in --tls-cert)");
+  args->AddOption("monitor", "A B",
+                  "stay connected to caches A and B and report how they differ, for ever");
+  args->AddOption("http", "ADDR:PORT", "with --monitor: serve /metrics (Prometheus) here");
   args->AddSwitch("no-order-check",
                   "accept version 2 payload in any order (caches older than 8210bis section 11.2)");
 }
@@ -134,7 +180,13 @@ void AddOptions(Args* args) {
 int Main(int argc, char** argv) {
   Args args("rtr-dump", "Dumps, watches or compares the VRPs of RTR caches.");
   AddOptions(&args);
-  if (std::optional<int> exit = args.ParseCommandLine(argc, argv)) return *exit;
+  if (std::optional<int> exit = args.ParseCommandLine(argc, argv, /*positional_allowed=*/true)) {
+    return *exit;
+  }
+  if (args.Has("monitor")) return Monitor(args);
+  if (!args.positional().empty()) {
+    return Fail(absl::InvalidArgumentError("unexpected argument '" + args.positional()[0] + "'"));
+  }
   if (!args.Has("connect")) {
     return Fail(absl::InvalidArgumentError("--connect HOST:PORT is required"));
   }

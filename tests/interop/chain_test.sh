@@ -54,7 +54,7 @@ tls_middle_equal() {
   diff -q "$WORK/tls_lines" "$WORK/want_lines" >/dev/null
 }
 wait_for 20 tls_middle_equal c0 || { grep -v session "$WORK/tls_middle.log"; fail "the TLS middle does not hold commit 400's set"; }
-grep -q "upstream localhost:$p_root_tls: RTR version 2" "$WORK/tls_middle.log" \
+grep -q "cache localhost:$p_root_tls: RTR version 2" "$WORK/tls_middle.log" \
   || fail "the TLS middle did not log its upstream session"
 
 for i in 1 2; do
@@ -115,7 +115,7 @@ if command -v stayrtr >/dev/null; then
   bird_kept_session "$session" "$serial" edge
   grep -qi "cache reset" "$WORK/bird/bird.log" && fail "BIRD's log shows a Cache Reset"
   bird_version=$(bird --version 2>&1 | awk '{print $NF}')
-  grep -q "upstream 127.0.0.1:$p_stay: RTR version" "$WORK/edge.log" || fail "no upstream line"
+  grep -q "cache 127.0.0.1:$p_stay: RTR version" "$WORK/edge.log" || fail "no upstream line"
   echo "StayRTR $(dpkg-query -W -f '${Version}' stayrtr 2>/dev/null) -> rtr42d -> BIRD $bird_version: followed StayRTR's change by a diff"
 else
   echo "stayrtr is not installed: StayRTR as the upstream not checked"
