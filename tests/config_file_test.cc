@@ -121,7 +121,7 @@ TEST_F(ConfigFileTest, MistakesAreRefusedWithFileAndLine) {
   ExpectError("\n[source.a]\nregistry-ref = \"main\"\n", 2, "names no source");
   ExpectError("registry = \"/r\"\n[source.a]\njson = \"/x\"\n", 2, "one or the other");
   ExpectError("[source.a]\njson = \"/x\"\njson = \"/y\"\n", 3, "");  // TOML: a duplicate key
-  ExpectError("config = \"/etc/other.toml\"\n", 1, "cannot name another file");
+  ExpectError("config = \"/etc/other.toml\"\n", 1, "belongs on the command line");
 }
 
 TEST_F(ConfigFileTest, ChangesAreListed) {

@@ -24,6 +24,7 @@
 #include "rtr/server.h"
 #include "rtr/state_file.h"
 #include "tools/rtr42d_options.h"
+#include "tools/source_options.h"
 
 namespace rtr42 {
 namespace {
@@ -192,6 +193,19 @@ int Main(int argc, char** argv) {
     absl::StatusOr<ConfigFile> loaded = tools::LoadRtr42dConfig(args.Get("config"), &args);
     if (!loaded.ok()) return Fail(loaded.status());
     file = std::move(*loaded);
+  }
+  if (args.Has("check-config")) {
+    // Everything that can be checked without opening a source.
+    absl::Status checked = ParseLogLevel(config.log_level).status();
+    if (checked.ok()) checked = daemon::ServerOptionsFrom(config).status();
+    if (!checked.ok()) return Fail(checked);
+    std::cout << (file ? file->path : std::string("the command line")) << ": ok, "
+              << (file && !file->sections.empty() && !tools::HasAnySource(args)
+                      ? absl::StrCat(file->sections.size(), " source",
+                                     file->sections.size() == 1 ? "" : "s")
+                      : std::string("one source"))
+              << "\n";
+    return 0;
   }
   absl::StatusOr<LogLevel> level = ParseLogLevel(config.log_level);
   if (!level.ok()) return Fail(level.status());

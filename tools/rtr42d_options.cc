@@ -62,8 +62,8 @@ absl::StatusOr<ConfigFile> Load(const std::string& path, Args* args) {
   absl::StatusOr<ConfigFile> file = ReadConfigFile(path, SectionKinds());
   if (!file.ok()) return file.status();
   for (const ConfigOption& option : file->options) {
-    if (option.name == "config") {
-      return file->Error(option.line, "'config' cannot name another file");
+    if (option.name == "config" || option.name == "check-config") {
+      return file->Error(option.line, absl::StrCat("'", option.name, "' belongs on the command line"));
     }
   }
   if (absl::Status s = ApplyConfig(*file, file->options, args); !s.ok()) return s;
@@ -97,6 +97,8 @@ void DeclareRtr42dOptions(Args* args, daemon::DaemonConfig* config) {
   args->AddOption("config", "FILE",
                   "read options from this TOML file (flags override it; one [source.NAME] table "
                   "per source)");
+  args->AddSwitch("check-config",
+                  "check the options and --config, print what was found and exit (0: valid)");
   daemon::BindDaemonOptions(args, config);
   AddSourceOptions(args, "registry-ref");
   AddVrpSourceOptions(args);

@@ -11,13 +11,22 @@ grep -q 'dockerfile: docker/Dockerfile' "$root/docker/compose.yaml" || fail "com
 grep -q './bird/bird.conf:/etc/bird/bird.conf' "$root/docker/compose.yaml" || fail "compose does not mount bird.conf"
 grep -q 'remote "rtr42d" port 8282' "$root/docker/bird/bird.conf" || fail "BIRD does not point at the rtr42d service"
 
+grep -q -- '--config=/etc/rtr42/rtr42d.toml' "$root/docker/compose.yaml" || fail "compose does not use the configuration file"
+grep -q -- '--config /etc/rtr42/rtr42d.toml' "$root/docker/systemd/rtr42d.service" || fail "the unit does not use the configuration file"
+"$TOOLS/rtr42d" --config "$root/docker/rtr42d.toml" --check-config | grep -q ': ok, 1 source$' \
+  || fail "docker/rtr42d.toml does not pass --check-config"
+# The example with its commented sources enabled passes too.
+sed 's/^# \(\[source\.\|json = \|rtr-upstream = \|poll-interval = \)/\1/' "$root/docker/rtr42d.toml" > "$WORK/all.toml"
+"$TOOLS/rtr42d" --config "$WORK/all.toml" --check-config | grep -q ': ok, 3 sources$' \
+  || { cat "$WORK/all.toml"; fail "the example's commented sources do not pass --check-config"; }
+
 "$TOOLS/bird-rpki-lint" "$root/docker/bird/bird.conf" || fail "bird-rpki-lint flags docker/bird/bird.conf"
 if command -v bird >/dev/null; then
   bird -p -c "$root/docker/bird/bird.conf" || fail "bird -p rejects docker/bird/bird.conf"
 fi
 if command -v systemd-analyze >/dev/null; then
-  sed "s|/usr/local/bin/rtr42d|$TOOLS/rtr42d|" "$root/docker/systemd/rtr42d.service" > "$WORK/rtr42d.service"
+  sed "s|/usr/local/bin/rtr42d|$TOOLS/rtr42d|g" "$root/docker/systemd/rtr42d.service" > "$WORK/rtr42d.service"
   out=$(systemd-analyze verify "$WORK/rtr42d.service" 2>&1 || true)
   [ -z "$out" ] || fail "systemd-analyze verify: $out"
 fi
-echo "PASS: Dockerfile uses ./dev build; compose BIRD config passes bird -p and bird-rpki-lint; unit verifies"
+echo "PASS: Dockerfile uses ./dev build; compose BIRD config passes bird -p and bird-rpki-lint; unit verifies; both use rtr42d.toml, which passes --check-config"
