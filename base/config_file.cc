@@ -66,13 +66,18 @@ absl::Status ConfigFile::Error(int line, absl::string_view message) const {
 
 absl::StatusOr<ConfigFile> ReadConfigFile(const std::string& path,
                                           const std::vector<std::string>& section_kinds) {
-  ConfigFile file;
-  file.path = path;
   absl::StatusOr<std::string> text = ReadFile(path, ReadLimits{.max_bytes = 16 << 20});
   if (!text.ok()) return text.status();
+  return ParseConfigFile(*text, path, section_kinds);
+}
+
+absl::StatusOr<ConfigFile> ParseConfigFile(const std::string& text, const std::string& path,
+                                           const std::vector<std::string>& section_kinds) {
+  ConfigFile file;
+  file.path = path;
   toml::table root;
   try {
-    root = toml::parse(*text, path);
+    root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     return file.Error(static_cast<int>(e.source().begin.line), std::string(e.description()));
   }

@@ -54,6 +54,10 @@ struct ConfigFile {
 absl::StatusOr<ConfigFile> ReadConfigFile(const std::string& path,
                                           const std::vector<std::string>& section_kinds);
 
+// The same from `text`, named `path` in errors.
+absl::StatusOr<ConfigFile> ParseConfigFile(const std::string& text, const std::string& path,
+                                           const std::vector<std::string>& section_kinds);
+
 // Sets each option in `options` on `args` unless `args` already has it (from
 // the command line); an unknown option or a bad value is an error naming
 // `file`'s path and the line.

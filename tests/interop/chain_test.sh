@@ -7,7 +7,8 @@
 # roa-compile at that commit, reached through diffs (one BIRD session, no
 # Cache Reset in the middle's log or BIRD's). The middle is restarted: BIRD
 # keeps its tables, reconnects, and follows the next move with a diff. Then
-# StayRTR (Debian's) as the upstream of an rtr42d.
+# StayRTR as the upstream of an rtr42d: Debian 12's 0.5.1 with BIRD behind
+# it, and Debian 13's 0.6.2 (in the chroot).
 source "$(dirname "$0")/lib.sh"
 need bird bird2
 need birdc bird2
@@ -84,6 +85,14 @@ bird_kept_session "$session" "$serial" middle
 grep -qi "cache reset" "$WORK/bird/bird.log" && fail "BIRD's log shows a Cache Reset"
 echo "the middle restarted: BIRD kept its tables and followed to serial $new_serial with a diff"
 
+edge_equal() {  # edge_equal NAME: the rtr42d on $p_edge holds the set NAME
+  "$TOOLS/rtr-dump" --connect "127.0.0.1:$p_edge" --format csv --output "$WORK/edge.csv" 2>/dev/null \
+    || return 1
+  csv_to_lines "$WORK/edge.csv" > "$WORK/edge_lines"
+  sort -u "$WORK/${1}4" "$WORK/${1}6" > "$WORK/want_lines"
+  diff -q "$WORK/edge_lines" "$WORK/want_lines" >/dev/null
+}
+
 # StayRTR as the upstream: StayRTR -> rtr42d -> BIRD; rtr42d follows what
 # StayRTR serves and its change (StayRTR re-reads its file every second
 # here), and BIRD gets it as a diff.
@@ -98,13 +107,6 @@ if command -v stayrtr >/dev/null; then
   kill "$BIRD"; wait "$BIRD" 2>/dev/null || true
   rm -rf "$WORK/bird"
   start_bird "$p_edge" 1
-  edge_equal() {
-    "$TOOLS/rtr-dump" --connect "127.0.0.1:$p_edge" --format csv --output "$WORK/edge.csv" 2>/dev/null \
-      || return 1
-    csv_to_lines "$WORK/edge.csv" > "$WORK/edge_lines"
-    sort -u "$WORK/${1}4" "$WORK/${1}6" > "$WORK/want_lines"
-    diff -q "$WORK/edge_lines" "$WORK/want_lines" >/dev/null
-  }
   wait_for 30 edge_equal c0 || { tail "$WORK/edge.log" "$WORK/stayrtr.log"; fail "rtr42d does not hold StayRTR's set"; }
   bird_wait_tables c0 30 edge
   session=$(bird_field "Session ID"); serial=$(bird_field "Serial number")
@@ -118,6 +120,28 @@ if command -v stayrtr >/dev/null; then
   grep -q "cache 127.0.0.1:$p_stay: RTR version" "$WORK/edge.log" || fail "no upstream line"
   echo "StayRTR $(dpkg-query -W -f '${Version}' stayrtr 2>/dev/null) -> rtr42d -> BIRD $bird_version: followed StayRTR's change by a diff"
 else
-  echo "stayrtr is not installed: StayRTR as the upstream not checked"
+  echo "stayrtr is not installed: Debian 12's StayRTR as the upstream not checked"
+fi
+
+# Debian 13's StayRTR 0.6 (in the chroot; it shares our loopback) as the
+# upstream too: it speaks version 1 by default, and rtr42d falls back to it.
+if command -v debootstrap >/dev/null || [ -x "${RTR42_TRIXIE_ROOT:-/var/cache/rtr42-test/trixie}/opt/stayrtr/usr/bin/stayrtr" ]; then
+  ensure_trixie_root
+  inside=$(mktemp -d "$ROOT/tmp/rtr42-chain-XXXXXX")
+  "$TOOLS/roa-compile" --registry "$WORK/registry" --ref "${steps[1]}" --output "$inside/stay.json" --quiet
+  p_stay6=$(free_port); p_edge6=$(free_port)
+  start stayrtr06 chroot "$ROOT" /opt/stayrtr/usr/bin/stayrtr -cache "/tmp/$(basename "$inside")/stay.json" \
+    -bind "127.0.0.1:$p_stay6" -metrics.addr "" -refresh 1
+  wait_for 20 port_open "$p_stay6" || { cat "$WORK/stayrtr06.log"; fail "stayrtr 0.6 did not start"; }
+  start edge6 "$TOOLS/rtr42d" --rtr-upstream "127.0.0.1:$p_stay6" --listen "127.0.0.1:$p_edge6" \
+    --notify-interval 1
+  p_edge=$p_edge6
+  wait_for 30 edge_equal c1 || { tail "$WORK/edge6.log" "$WORK/stayrtr06.log"; rm -rf "$inside"; fail "rtr42d does not hold StayRTR 0.6's set"; }
+  "$TOOLS/roa-compile" --registry "$WORK/registry" --ref "${steps[2]}" --output "$inside/stay.json.new" --quiet
+  mv "$inside/stay.json.new" "$inside/stay.json"
+  wait_for 30 edge_equal c2 || { tail "$WORK/edge6.log" "$WORK/stayrtr06.log"; rm -rf "$inside"; fail "rtr42d did not follow StayRTR 0.6's change"; }
+  v=$(sed -n 's/.*cache 127.0.0.1:[0-9]*: RTR version \([0-9]\).*/\1/p' "$WORK/edge6.log" | head -1)
+  rm -rf "$inside"
+  echo "StayRTR 0.6 (Debian 13) -> rtr42d over RTR version $v: followed its change"
 fi
 echo "PASS: root -> middle (TCP, TLS) -> BIRD over 4 commits and a middle restart, all by diffs; StayRTR as an upstream"

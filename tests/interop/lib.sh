@@ -212,7 +212,8 @@ bird_kept_session() {
 }
 
 # ensure_trixie_root: sets ROOT to a Debian 13 chroot with bird2 (2.17)
-# installed and bird3 (3.1) unpacked in /opt/bird3, building it once with
+# installed, bird3 (3.1) unpacked in /opt/bird3 and stayrtr (0.6) in
+# /opt/stayrtr, building it once with
 # debootstrap (about a minute) in $RTR42_TRIXIE_ROOT (default
 # /var/cache/rtr42-test/trixie); tests that run at once wait for each other.
 ensure_trixie_root() {
@@ -232,6 +233,13 @@ ensure_trixie_root() {
       || { tail -20 "$WORK/bird3.log"; fail "unpacking Debian 13's bird3"; }
     rm -rf "$ROOT"
     mv "$ROOT.new" "$ROOT"
+  fi
+  # StayRTR 0.6 (Debian 13's), unpacked in /opt/stayrtr: added to a chroot
+  # built before it was wanted.
+  if [ ! -x "$ROOT/opt/stayrtr/usr/bin/stayrtr" ]; then
+    chroot "$ROOT" sh -c 'cd /tmp && apt-get update -qq && apt-get download -qq stayrtr &&
+      dpkg -x stayrtr_*.deb /opt/stayrtr && rm stayrtr_*.deb' > "$WORK/stayrtr06.log" 2>&1 \
+      || { tail -20 "$WORK/stayrtr06.log"; fail "unpacking Debian 13's stayrtr"; }
   fi
   flock -u 9
 }
