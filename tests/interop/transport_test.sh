@@ -85,4 +85,13 @@ for bad in "" "--md5-key-file $WORK/wrong.key"; do
   fi
 done
 [ "$(grep -c 'opened' "$WORK/rtr42d-md5.log")" -eq 1 ] || fail "a client without the key got a session"
-echo "PASS: TLS and TCP-MD5"
+
+# An rtr42d following that cache over TCP-MD5 (--rtr-upstream-md5-key-file).
+edge=$(free_port)
+start rtr42d-edge "$TOOLS/rtr42d" --listen "127.0.0.1:$edge" --rtr-upstream "127.0.0.1:$md5" \
+  --rtr-upstream-md5-key-file "$WORK/md5.key"
+wait_for 20 sh -c "\"$TOOLS/rtr-dump\" --connect 127.0.0.1:$edge --format csv --output '$WORK/edge.csv' 2>/dev/null" \
+  || { cat "$WORK/rtr42d-edge.log"; fail "the edge over TCP-MD5 got no set"; }
+cmp -s "$WORK/plain.csv" "$WORK/edge.csv" || fail "the set followed over TCP-MD5 differs"
+[ "$(grep -c 'opened' "$WORK/rtr42d-md5.log")" -eq 2 ] || fail "the upstream did not log the edge's session"
+echo "PASS: TLS and TCP-MD5 (also as an RTR upstream)"
