@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
-grep -q '^RUN \./dev build' "$root/docker/Dockerfile" || fail "the Dockerfile does not build with ./dev build"
+grep -q '^RUN .*\./dev build' "$root/docker/Dockerfile" || fail "the Dockerfile does not build with ./dev build"
 grep -q '^\./dev run' "$root/README.md" || fail "the README's quick start is not ./dev"
 grep -q 'dockerfile: docker/Dockerfile' "$root/docker/compose.yaml" || fail "compose does not build docker/Dockerfile"
 grep -q './bird/bird.conf:/etc/bird/bird.conf' "$root/docker/compose.yaml" || fail "compose does not mount bird.conf"
