@@ -13,8 +13,10 @@ TOOLS=${1:-build/tools}
 BASE_CACHE=${RTR42_IMAGE_BASE:-/var/cache/rtr42-test/bookworm-minbase.tar}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rtr42-image-XXXXXX")
 PIDS=()
+INSIDE=()  # command lines of what runs in the containers (buildah run does not pass on a kill)
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for c in "${INSIDE[@]}"; do pkill -f "^$c" 2>/dev/null || true; done
   wait 2>/dev/null || true
   buildah rm --all > /dev/null 2>&1 || true
   rm -rf "$WORK"
@@ -55,13 +57,14 @@ rtr=$(buildah from --pull=never rtr42)
 # The image's ENTRYPOINT with our flags; buildah run takes the command itself.
 run_in "$rtr" -- /usr/local/bin/rtr42d --listen "127.0.0.1:$port" > "$WORK/rtr42d.log" 2>&1 &
 PIDS+=($!)
+INSIDE+=("/usr/local/bin/rtr42d --listen 127.0.0.1:$port")
 for _ in $(seq 100); do port_open "$port" && break; sleep 0.2; done
 port_open "$port" || { cat "$WORK/rtr42d.log"; fail "rtr42d from the image did not listen"; }
 "$TOOLS/rtr-dump" --connect "127.0.0.1:$port" --format csv --output "$WORK/got.csv" 2>/dev/null \
   || { cat "$WORK/rtr42d.log"; fail "rtr-dump got nothing from the image's rtr42d"; }
 "$TOOLS/roa-compile" --format csv --output "$WORK/sample.csv" --quiet
 cmp -s "$WORK/got.csv" "$WORK/sample.csv" || fail "the image serves another set than the sample"
-pid=$(pgrep -f "rtr42d --listen 127.0.0.1:$port" | head -1)
+pid=$(pgrep -f "^/usr/local/bin/rtr42d --listen 127.0.0.1:$port" | head -1)  # not buildah's own
 uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
 [ "$uid" != 0 ] || fail "rtr42d in the container runs as root"
 echo "rtr42d from the image serves the sample's $(($(wc -l < "$WORK/got.csv") - 1)) VRPs to rtr-dump on the host, as $user (uid $uid)"
@@ -75,6 +78,7 @@ bird=$(buildah from --pull=never rtr42-bird)
 run_in -v "$WORK/bird.conf:/etc/bird/bird.conf:ro" "$bird" -- \
   bird -f -c /etc/bird/bird.conf -s /run/bird/bird.ctl > "$WORK/bird.log" 2>&1 &
 PIDS+=($!)
+INSIDE+=("bird -f -c /etc/bird/bird.conf -s /run/bird/bird.ctl")
 ok=""
 for _ in $(seq 100); do
   if run_in "$bird" -- birdc -s /run/bird/bird.ctl show protocols rtr42 2>/dev/null | grep -q Established; then
