@@ -76,9 +76,9 @@ buildah bud --isolation=chroot --pull=never -q -f docker/bird/Dockerfile -t rtr4
 sed "s/remote \"rtr42d\" port 8282;/remote 127.0.0.1 port $port;/" docker/bird/bird.conf > "$WORK/bird.conf"
 bird=$(buildah from --pull=never rtr42-bird)
 run_in -v "$WORK/bird.conf:/etc/bird/bird.conf:ro" "$bird" -- \
-  bird -f -c /etc/bird/bird.conf -s /run/bird/bird.ctl > "$WORK/bird.log" 2>&1 &
+  /usr/sbin/bird -f -c /etc/bird/bird.conf -s /run/bird/bird.ctl > "$WORK/bird.log" 2>&1 &
 PIDS+=($!)
-INSIDE+=("bird -f -c /etc/bird/bird.conf -s /run/bird/bird.ctl")
+INSIDE+=("/usr/sbin/bird -f -c /etc/bird/bird.conf -s /run/bird/bird.ctl")
 ok=""
 for _ in $(seq 100); do
   if run_in "$bird" -- birdc -s /run/bird/bird.ctl show protocols rtr42 2>/dev/null | grep -q Established; then
