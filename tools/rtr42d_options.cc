@@ -63,7 +63,8 @@ absl::StatusOr<ConfigFile> Load(const std::string& path, Args* args) {
   if (!file.ok()) return file.status();
   for (const ConfigOption& option : file->options) {
     if (option.name == "config" || option.name == "check-config") {
-      return file->Error(option.line, absl::StrCat("'", option.name, "' belongs on the command line"));
+      return file->Error(option.line,
+                         absl::StrCat("'", option.name, "' belongs on the command line"));
     }
   }
   if (absl::Status s = ApplyConfig(*file, file->options, args); !s.ok()) return s;
