@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A hierarchy of caches on 127.0.0.1, as issue 16 wants it:
 #   root rtr42d (following a clone of the registry bundle)
-#     -> middle rtr42d over RTR/TCP -> BIRD 2
+#     -> middle rtr42d over RTR/TCP -> BIRD 2.0.12 and BIRD 3.1 (Debian 13 chroot)
 #     -> middle rtr42d over RTR/TLS (checked with rtr-dump)
 # The served branch moves over several commits: at each, BIRD's tables equal
 # roa-compile at that commit, reached through diffs (one BIRD session, no
@@ -41,7 +41,40 @@ wait_for 20 port_open "$p_mid" || { cat "$WORK/middle.log"; fail "middle rtr42d 
 
 start_bird "$p_mid" 1
 BIRD=${PIDS[-1]}
+# And BIRD 3.1 (Debian 13, in the chroot; it shares our loopback) behind the
+# same middle, where the chroot can be had.
+B3=""
+if [ "$(id -u)" -eq 0 ] && { command -v debootstrap >/dev/null || [ -x "${RTR42_TRIXIE_ROOT:-/var/cache/rtr42-test/trixie}/opt/bird3/usr/sbin/bird" ]; }; then
+  ensure_trixie_root
+  B3=$(mktemp -d "$ROOT/tmp/rtr42-chain3-XXXXXX")
+  B3IN=${B3#"$ROOT"}
+  cat > "$B3/bird.conf" <<CONF
+log "$B3IN/bird.log" all;
+router id 192.0.2.3;
+roa4 table r4; roa6 table r6;
+protocol rpki middle {
+  roa4 { table r4; }; roa6 { table r6; };
+  remote 127.0.0.1 port $p_mid;
+  retry keep 1; refresh keep 600; expire keep 7200;
+}
+CONF
+  chroot "$ROOT" /opt/bird3/usr/sbin/bird -c "$B3IN/bird.conf" -s "$B3IN/bird.ctl" -P "$B3IN/bird.pid"
+  trap 'chroot "$ROOT" /opt/bird3/usr/sbin/birdc -s "$B3IN/bird.ctl" down >/dev/null 2>&1 || true; rm -rf "$B3"; cleanup' EXIT
+fi
+bird3_tables_equal() {  # bird3_tables_equal NAME: BIRD 3.1's tables equal $WORK/NAME4, NAME6
+  [ -n "$B3" ] || return 0
+  local f
+  for f in 4 6; do
+    chroot "$ROOT" /opt/bird3/usr/sbin/birdc -s "$B3IN/bird.ctl" show route table "r$f" > "$WORK/b3_$f.txt" || return 1
+    bird_to_lines "$WORK/b3_$f.txt" > "$WORK/got3_$f"
+    diff -q "$WORK/got3_$f" "$WORK/${1}$f" >/dev/null || return 1
+  done
+}
+bird3_wait_tables() {
+  wait_for "$2" bird3_tables_equal "$1" || { same_lines "$WORK/${1}4" "$WORK/got3_4" "BIRD 3.1's IPv4 table" || true; fail "BIRD 3.1's tables do not equal '$1'"; }
+}
 bird_wait_tables c0 30 middle
+bird3_wait_tables c0 30
 session=$(bird_field "Session ID")
 serial=$(bird_field "Serial number")
 echo "BIRD synchronised through the middle: session $session serial $serial, $(wc -l < "$WORK/got4") + $(wc -l < "$WORK/got6") VRPs"
@@ -62,6 +95,7 @@ for i in 1 2; do
   moved_at=$SECONDS
   git -C "$WORK/registry" branch -f served "${steps[$i]}"
   bird_wait_tables "c$i" 20 middle
+  bird3_wait_tables "c$i" 20
   wait_for 20 tls_middle_equal "c$i" || fail "the TLS middle did not follow to step $i"
   echo "step $i: BIRD holds roa-compile's set of commit ${steps[$i]:0:12} after $((SECONDS - moved_at)) s"
 done
@@ -81,8 +115,14 @@ wait_for 20 port_open "$p_mid" || { cat "$WORK/middle.log"; fail "middle rtr42d 
 grep -q "restored RTR session $session" "$WORK/middle.log" || fail "the middle did not restore its session"
 git -C "$WORK/registry" branch -f served "${steps[3]}"
 bird_wait_tables c3 30 middle
+bird3_wait_tables c3 30
 bird_kept_session "$session" "$serial" middle
 grep -qi "cache reset" "$WORK/bird/bird.log" && fail "BIRD's log shows a Cache Reset"
+if [ -n "$B3" ]; then
+  grep -qi "cache reset" "$B3/bird.log" && fail "BIRD 3.1's log shows a Cache Reset"
+  v3=$(chroot "$ROOT" /opt/bird3/usr/sbin/birdc -s "$B3IN/bird.ctl" show protocols all middle | awk -F': *' '/Protocol version/ {print $2; exit}')
+  echo "BIRD 3.1 behind the same middle (RTR version ${v3:-?}) followed every step, no Cache Reset"
+fi
 echo "the middle restarted: BIRD kept its tables and followed to serial $new_serial with a diff"
 
 edge_equal() {  # edge_equal NAME: the rtr42d on $p_edge holds the set NAME
@@ -102,12 +142,14 @@ if command -v stayrtr >/dev/null; then
   start stayrtr stayrtr -cache "$WORK/stay.json" -bind "127.0.0.1:$p_stay" -metrics.addr "" \
     -refresh 1
   wait_for 20 port_open "$p_stay" || { cat "$WORK/stayrtr.log"; fail "stayrtr did not start"; }
+  wait_for 20 "$TOOLS/rtr-dump" --no-order-check --connect "127.0.0.1:$p_stay" --format csv --output /dev/null \
+    || fail "StayRTR serves no data"
   start edge "$TOOLS/rtr42d" --rtr-upstream "127.0.0.1:$p_stay" --listen "127.0.0.1:$p_edge" \
     --notify-interval 1 --log-level debug
   kill "$BIRD"; wait "$BIRD" 2>/dev/null || true
   rm -rf "$WORK/bird"
   start_bird "$p_edge" 1
-  wait_for 30 edge_equal c0 || { tail "$WORK/edge.log" "$WORK/stayrtr.log"; fail "rtr42d does not hold StayRTR's set"; }
+  wait_for 60 edge_equal c0 || { tail "$WORK/edge.log" "$WORK/stayrtr.log"; fail "rtr42d does not hold StayRTR's set"; }
   bird_wait_tables c0 30 edge
   session=$(bird_field "Session ID"); serial=$(bird_field "Serial number")
   "$TOOLS/roa-compile" --registry "$WORK/registry" --ref "${steps[3]}" --output "$WORK/stay.json.new" --quiet
@@ -133,10 +175,14 @@ if command -v debootstrap >/dev/null || [ -x "${RTR42_TRIXIE_ROOT:-/var/cache/rt
   start stayrtr06 chroot "$ROOT" /opt/stayrtr/usr/bin/stayrtr -cache "/tmp/$(basename "$inside")/stay.json" \
     -bind "127.0.0.1:$p_stay6" -metrics.addr "" -refresh 1
   wait_for 20 port_open "$p_stay6" || { cat "$WORK/stayrtr06.log"; fail "stayrtr 0.6 did not start"; }
+  # StayRTR answers No Data Available until it has read its file; rtr42d
+  # then retries with its back-off (1, 2, 4... s): wait for the data first.
+  wait_for 20 "$TOOLS/rtr-dump" --no-order-check --connect "127.0.0.1:$p_stay6" --format csv --output /dev/null \
+    || fail "StayRTR 0.6 serves no data"
   start edge6 "$TOOLS/rtr42d" --rtr-upstream "127.0.0.1:$p_stay6" --listen "127.0.0.1:$p_edge6" \
     --notify-interval 1
   p_edge=$p_edge6
-  wait_for 30 edge_equal c1 || { tail "$WORK/edge6.log" "$WORK/stayrtr06.log"; rm -rf "$inside"; fail "rtr42d does not hold StayRTR 0.6's set"; }
+  wait_for 60 edge_equal c1 || { tail "$WORK/edge6.log" "$WORK/stayrtr06.log"; rm -rf "$inside"; fail "rtr42d does not hold StayRTR 0.6's set"; }
   "$TOOLS/roa-compile" --registry "$WORK/registry" --ref "${steps[2]}" --output "$inside/stay.json.new" --quiet
   mv "$inside/stay.json.new" "$inside/stay.json"
   wait_for 30 edge_equal c2 || { tail "$WORK/edge6.log" "$WORK/stayrtr06.log"; rm -rf "$inside"; fail "rtr42d did not follow StayRTR 0.6's change"; }
