@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -22,27 +23,91 @@ SourceLoop::SourceLoop(std::vector<NamedSource> sources, rtr::History* history, 
   status_.started = absl::Now();
   status_.slurm_path = options_.slurm_path;
   current_ = history_->current();  // a restored state, or null
-  for (size_t i = 0; i < sources.size(); ++i) {
-    NamedSource& named = sources[i];
-    auto slot = std::make_unique<Slot>();
-    slot->interval = named.poll_interval.value_or(
-        named.source->is_remote() ? options_.remote_interval : absl::Seconds(1));
-    Slot* raw = slot.get();
-    named.source->SetWakeup([this, raw] {
-      raw->wake = true;
-      absl::MutexLock wake_lock(&mutex_);
-      woken_ = true;
-    });
-    SlotState state{
-        .guard = WithdrawGuard(named.max_withdraw_percent.value_or(options_.max_withdraw_percent),
-                               options_.withdraw_window)};
-    state.status.name = named.name;
-    state.status.source = named.source->Describe();
-    state.status.started = status_.started;
-    slot->source = std::move(named.source);
+  for (NamedSource& named : sources) {
+    auto [slot, state] = MakeSlot(std::move(named));
     slots_.push_back(std::move(slot));
     states_.push_back(std::move(state));
   }
+}
+
+std::pair<std::unique_ptr<SourceLoop::Slot>, SourceLoop::SlotState> SourceLoop::MakeSlot(
+    NamedSource named) {
+  auto slot = std::make_unique<Slot>();
+  slot->interval = named.poll_interval.value_or(named.source->is_remote() ? options_.remote_interval
+                                                                          : absl::Seconds(1));
+  Slot* raw = slot.get();
+  named.source->SetWakeup([this, raw] {
+    raw->wake = true;
+    absl::MutexLock wake_lock(&mutex_);
+    woken_ = true;
+  });
+  SlotState state{
+      .guard = WithdrawGuard(named.max_withdraw_percent.value_or(options_.max_withdraw_percent),
+                             options_.withdraw_window)};
+  state.status.name = named.name;
+  state.status.source = named.source->Describe();
+  state.status.started = absl::Now();
+  slot->source = std::move(named.source);
+  return {std::move(slot), std::move(state)};
+}
+
+void SourceLoop::ReplaceSources(std::vector<std::string> names, std::vector<NamedSource> fresh) {
+  absl::MutexLock lock(&mutex_);
+  pending_ = PendingSources{std::move(names), std::move(fresh)};
+  poll_now_ = true;
+}
+
+bool SourceLoop::ApplyPendingSources() {
+  std::vector<std::unique_ptr<Slot>> removed;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (!pending_) return false;
+    PendingSources pending = std::move(*pending_);
+    pending_.reset();
+    std::vector<std::unique_ptr<Slot>> slots;
+    std::vector<SlotState> states;
+    for (const std::string& name : pending.names) {
+      auto fresh = std::find_if(pending.fresh.begin(), pending.fresh.end(),
+                                [&](const NamedSource& n) { return n.name == name && n.source; });
+      auto old = std::find_if(states_.begin(), states_.end(),
+                              [&](const SlotState& s) { return s.status.name == name; });
+      if (fresh != pending.fresh.end()) {
+        RTR42_LOG_INFO("source %s (%s) %s", name, fresh->source->Describe(),
+                       old == states_.end() ? "added"
+                                            : "replaced; its last set is served until it "
+                                              "answers");
+        auto [slot, state] = MakeSlot(std::move(*fresh));
+        if (old != states_.end()) {  // its part stays until the new one answers
+          state.admitted = old->admitted;
+          state.admitted_revision = old->admitted_revision;
+          state.admitted_serial = old->admitted_serial;
+        }
+        slots.push_back(std::move(slot));
+        states.push_back(std::move(state));
+      } else if (old != states_.end()) {
+        size_t i = static_cast<size_t>(old - states_.begin());
+        slots.push_back(std::move(slots_[i]));
+        states.push_back(std::move(*old));
+      }
+    }
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      if (!slots_[i]) continue;  // moved on
+      bool kept = std::find(pending.names.begin(), pending.names.end(), states_[i].status.name) !=
+                  pending.names.end();
+      if (!kept) {
+        RTR42_LOG_INFO("source %s (%s) removed: its %d VRPs leave the union",
+                       states_[i].status.name, states_[i].status.source,
+                       states_[i].admitted ? states_[i].admitted->size() : 0);
+      }
+      removed.push_back(std::move(slots_[i]));  // replaced or removed
+    }
+    slots_ = std::move(slots);
+    states_ = std::move(states);
+  }
+  // Outside the lock: a source's own thread may be calling its wakeup.
+  for (auto& slot : removed) slot->source->SetWakeup({});
+  removed.clear();
+  return true;
 }
 
 namespace {
@@ -111,7 +176,8 @@ void SourceLoop::Run() {
       for (const SlotState& state : states_) confirming |= state.guard.confirming();
     }
     bool slurm_changed = ReloadSlurm();
-    bool changed = PollDue(poll_all);
+    bool changed = ApplyPendingSources();
+    changed |= PollDue(poll_all);
     poll_all = false;
     {
       absl::MutexLock lock(&mutex_);
@@ -154,7 +220,8 @@ bool SourceLoop::PollDue(bool all) {
 }
 
 bool SourceLoop::PollOnce() {
-  if (!PollDue(true)) return false;
+  bool changed = ApplyPendingSources();
+  if (!PollDue(true) && !changed) return false;
   return PublishUnion("");
 }
 

@@ -2,13 +2,12 @@
 // the SLURM file), serves the union of the sources' sets, turns each new
 // union into a serial in the History and hands the Update to the RTR server.
 //
-// Each source keeps its own state: the last good set it gave (what it adds
-// to the union), its failures, its withdraw guard (daemon/withdraw_guard.h)
-// and its status. A failing source is logged once per change of condition,
-// counted, and its last good set stays in the union; the other sources go
-// on. A record that several sources give is served once (VrpSet removes
-// duplicates; ASPA records of one customer are merged). SLURM applies to the
-// union.
+// The sources can change while it runs (ReplaceSources(), on SIGHUP with a
+// changed configuration file). Each source keeps its own state: the last good set it gave (what it
+// adds to the union), its failures, its withdraw guard (daemon/withdraw_guard.h) and its status. A
+// failing source is logged once per change of condition, counted, and its last good set stays in
+// the union; the other sources go on. A record that several sources give is served once (VrpSet
+// removes duplicates; ASPA records of one customer are merged). SLURM applies to the union.
 //
 // A source's new set passes its guard first, counted against that source's
 // last admitted set; ConfirmWithdrawals() (SIGUSR1) lets held sets through;
@@ -36,6 +35,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -140,6 +140,13 @@ class SourceLoop {
   // One poll of every source, on the calling thread (tests). True if it
   // published a set.
   bool PollOnce();
+  // A changed configuration (SIGHUP): the sources become `names`, in that
+  // order; each of `fresh` is new or replaces the source of its name (whose
+  // last set stays its part until the new one answers); the others named
+  // are kept as they are, with their state; a source not named is removed,
+  // and its part leaves the union. Done on the loop's thread, before its
+  // next poll.
+  void ReplaceSources(std::vector<std::string> names, std::vector<NamedSource> fresh);
 
   LoopStatus Status() const;
   std::shared_ptr<const rtr::Update> Current() const;
@@ -164,6 +171,9 @@ class SourceLoop {
     std::string offered_revision;
     bool answered = false;  // gave a set or an error at least once
   };
+  std::pair<std::unique_ptr<Slot>, SlotState> MakeSlot(NamedSource named);
+  // Carries out ReplaceSources(); true if the sources changed.
+  bool ApplyPendingSources();
   void Run();
   // Polls the sources that are due (all with `all`); true if a source's
   // admitted set changed.
@@ -195,7 +205,7 @@ class SourceLoop {
   const SourceLoopOptions options_;
   const bool restored_;  // the history began with a restored set
   std::thread thread_;
-  std::vector<std::unique_ptr<Slot>> slots_;  // fixed at construction
+  std::vector<std::unique_ptr<Slot>> slots_;  // changed by the loop's thread only
 
   mutable absl::Mutex mutex_;
   bool stop_ ABSL_GUARDED_BY(mutex_) = false;
@@ -205,6 +215,11 @@ class SourceLoop {
   bool publish_pending_ ABSL_GUARDED_BY(mutex_) = false;   // changed before it could be
   LoopStatus status_ ABSL_GUARDED_BY(mutex_);              // without `sources`: see states_
   std::vector<SlotState> states_ ABSL_GUARDED_BY(mutex_);  // one per slot
+  struct PendingSources {
+    std::vector<std::string> names;
+    std::vector<NamedSource> fresh;
+  };
+  std::optional<PendingSources> pending_ ABSL_GUARDED_BY(mutex_);
   std::shared_ptr<const rtr::Update> current_ ABSL_GUARDED_BY(mutex_);
   std::string detail_ ABSL_GUARDED_BY(mutex_);  // what the next serial's log line adds
   std::optional<roa::Slurm> slurm_ ABSL_GUARDED_BY(mutex_);

@@ -135,5 +135,51 @@ TEST_F(ConfigFileTest, ChangesAreListed) {
                                                "[source.b] json = /b added"}));
 }
 
+TEST_F(ConfigFileTest, AReloadAppliesSourcesAndLogLevelAndNamesTheRest) {
+  std::string a = dir_.path() + "/a.json", b = dir_.path() + "/b.json";
+  absl::StatusOr<ConfigFile> before =
+      Load(absl::StrCat("refresh = 900\nlog-level = \"info\"\n[source.a]\njson = \"", a,
+                        "\"\n[source.b]\njson = \"", b, "\"\npoll-interval = 5\n"));
+  ASSERT_TRUE(before.ok()) << before.status();
+  // b changed, c new, a unchanged (but listed after c), log-level and
+  // refresh changed.
+  absl::StatusOr<ConfigFile> after = Load(absl::StrCat(
+      "refresh = 600\nlog-level = \"debug\"\n[source.c]\njson = \"", b, "\"\n[source.a]\njson = \"",
+      a, "\"\n[source.b]\njson = \"", b, "\"\npoll-interval = 9\n"));
+  ASSERT_TRUE(after.ok()) << after.status();
+  absl::StatusOr<ConfigReload> plan = PlanReload(*before, *after, {});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->log_level, "debug");
+  EXPECT_TRUE(plan->sources_changed);
+  EXPECT_EQ(plan->names, (std::vector<std::string>{"c", "a", "b"}));
+  ASSERT_EQ(plan->fresh.size(), 2u);
+  EXPECT_EQ(plan->fresh[0].name, "c");
+  EXPECT_EQ(plan->fresh[1].name, "b");
+  EXPECT_EQ(plan->fresh[1].poll_interval, absl::Seconds(9));
+  EXPECT_EQ(plan->at_restart, (std::vector<std::string>{"refresh = 600"}));
+
+  // What the command line gives is not the file's to change; a source there
+  // keeps the tables out of it.
+  plan = PlanReload(*before, *after, {"refresh", "json"});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_TRUE(plan->at_restart.empty());
+  EXPECT_FALSE(plan->sources_changed);
+
+  // Unchanged: nothing to do.
+  plan = PlanReload(*before, *before, {});
+  ASSERT_TRUE(plan.ok());
+  EXPECT_FALSE(plan->sources_changed);
+  EXPECT_FALSE(plan->log_level.has_value());
+  EXPECT_TRUE(plan->at_restart.empty());
+
+  // A new source that cannot be opened: an error, so nothing changes.
+  absl::StatusOr<ConfigFile> broken =
+      Load(absl::StrCat("[source.a]\njson = \"", a, "\"\n[source.x]\nrtr-upstream = \"nohost\"\n"));
+  ASSERT_TRUE(broken.ok()) << broken.status();
+  plan = PlanReload(*before, *broken, {});
+  EXPECT_FALSE(plan.ok());
+  EXPECT_TRUE(absl::StrContains(plan.status().message(), "[source.x]")) << plan.status();
+}
+
 }  // namespace
 }  // namespace rtr42::tools

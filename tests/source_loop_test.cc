@@ -488,6 +488,40 @@ TEST_F(MergeTest, EachSourceHasItsOwnWithdrawGuard) {
   ExpectStillServing(3, 101);
 }
 
+TEST_F(MergeTest, SourcesAreAddedReplacedAndRemovedWhileRunning) {
+  WriteFile(A(), VrpJson(Prefixes(0, 10), 4242420000));
+  WriteFile(B(), VrpJson(Prefixes(10, 20), 4242420000));
+  std::string c = dir_.path() + "/c.json", a2 = dir_.path() + "/a2.json";
+  WriteFile(c, VrpJson(Prefixes(20, 25), 4242420000));
+  WriteFile(a2, VrpJson(Prefixes(0, 11), 4242420000));
+  MakeMergeLoop(SourceLoopOptions{.max_withdraw_percent = 100});
+  LogCapture log;
+  ASSERT_TRUE(loop_->PollOnce());
+  ExpectStillServing(1, 20);
+  // b goes, c comes, a is replaced by another file; the order is the new one's.
+  std::vector<NamedSource> fresh;
+  fresh.push_back({"c", std::make_unique<sources::JsonVrpSource>(c)});
+  fresh.push_back({"a", std::make_unique<sources::JsonVrpSource>(a2)});
+  loop_->ReplaceSources({"c", "a"}, std::move(fresh));
+  EXPECT_TRUE(loop_->PollOnce());
+  ExpectStillServing(2, 16);  // 0-10 from the new a, 20-24 from c
+  LoopStatus st = loop_->Status();
+  ASSERT_EQ(st.sources.size(), 2u);
+  EXPECT_EQ(st.sources[0].name, "c");
+  EXPECT_EQ(st.sources[1].name, "a");
+  EXPECT_EQ(st.sources[1].source, "json " + a2);
+  EXPECT_EQ(log.Count(LogLevel::kInfo, "source b (json " + B() + ") removed: its 10 VRPs leave"), 1)
+      << log.All();
+  EXPECT_EQ(log.Count(LogLevel::kInfo, "source c (json " + c + ") added"), 1) << log.All();
+  EXPECT_EQ(log.Count(LogLevel::kInfo, "source a (json " + a2 + ") replaced"), 1) << log.All();
+  // Kept as it is: c is not read again (its stamp is known), a new c would be.
+  loop_->ReplaceSources({"c"}, {});
+  EXPECT_TRUE(loop_->PollOnce());
+  ExpectStillServing(3, 5);
+  EXPECT_EQ(loop_->Status().sources[0].polls,
+            2u);  // its state went on (polled twice since it came)
+}
+
 // A source that answers when the test says so.
 class ScriptedSource : public sources::VrpSource {
  public:

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_format.h"
@@ -82,9 +83,11 @@ absl::StatusOr<std::unique_ptr<rtr::History>> OpenHistory(const daemon::DaemonCo
   return std::make_unique<rtr::History>(rtr::RandomSessionId(), options);
 }
 
-// SIGHUP re-reads SLURM and polls the sources, and checks the configuration
-// file again (an invalid one is logged, and the one in force stays; a
-// changed one is logged: it takes effect at the next restart); SIGUSR1
+// SIGHUP re-reads SLURM and polls the sources, and reads the configuration
+// file again: an invalid one is logged and the one in force stays; in a
+// valid one, changed [source.NAME] tables and log-level apply at once
+// (tools::PlanReload), other changes are logged as waiting for a restart;
+// SIGUSR1
 // confirms the sets the withdraw guards hold back (a reload never does);
 // SIGINT and SIGTERM stop the server (version 2 sessions are sent
 // `stop_notice` first, and given up to kDrainTime to read it), the HTTP
@@ -94,10 +97,11 @@ class SignalHandler {
   static constexpr auto kDrainTime = std::chrono::seconds(3);
 
   SignalHandler(rtr::asio::io_context& io, daemon::SourceLoop* loop, rtr::Server* server,
-                rtr::asio::io_context* http_io, rtr::ErrorCode stop_notice,
-                const ConfigFile* config)
+                rtr::asio::io_context* http_io, rtr::ErrorCode stop_notice, ConfigFile* config,
+                std::set<std::string> on_command_line)
       : signals_(io, SIGINT, SIGTERM, SIGHUP),
         config_(config),
+        on_command_line_(std::move(on_command_line)),
         confirm_signal_(io, SIGUSR1),
         drain_timer_(io),
         io_(io),
@@ -140,19 +144,31 @@ class SignalHandler {
     drain_deadline_ = std::chrono::steady_clock::now() + kDrainTime;
     Drain();
   }
+  // SIGHUP with --config: the file again; what changed is applied or named.
   void CheckConfig() {
     absl::StatusOr<ConfigFile> now = tools::CheckRtr42dConfig(config_->path);
-    if (!now.ok()) {
-      RTR42_LOG_ERROR("SIGHUP: %s; the configuration in force stays", now.status().message());
+    absl::StatusOr<tools::ConfigReload> plan =
+        now.ok() ? tools::PlanReload(*config_, *now, on_command_line_)
+                 : absl::StatusOr<tools::ConfigReload>(now.status());
+    if (!plan.ok()) {
+      RTR42_LOG_ERROR("SIGHUP: %s; the configuration in force stays", plan.status().message());
       return;
     }
-    std::vector<std::string> changes = tools::ConfigChanges(*config_, *now);
-    if (!changes.empty()) {
-      RTR42_LOG_WARNING(
-          "SIGHUP: %s has changed since the start (%s): it takes effect at the "
-          "next restart",
-          config_->path, absl::StrJoin(changes, "; "));
+    if (plan->log_level) {
+      absl::StatusOr<LogLevel> level = ParseLogLevel(*plan->log_level);
+      if (level.ok()) SetLogLevel(*level);
+      RTR42_LOG_INFO("SIGHUP: %s: log-level %s", config_->path, *plan->log_level);
     }
+    if (plan->sources_changed) {
+      RTR42_LOG_INFO("SIGHUP: %s: the sources are now %s (%d opened anew)", config_->path,
+                     absl::StrJoin(plan->names, ", "), plan->fresh.size());
+      loop_->ReplaceSources(std::move(plan->names), std::move(plan->fresh));
+    }
+    if (!plan->at_restart.empty()) {
+      RTR42_LOG_WARNING("SIGHUP: %s: these changes take effect at the next restart: %s",
+                        config_->path, absl::StrJoin(plan->at_restart, "; "));
+    }
+    *config_ = std::move(*now);
   }
   // Stops the io_context once every session is gone, or at the deadline.
   void Drain() {
@@ -165,7 +181,8 @@ class SignalHandler {
   }
 
   rtr::asio::signal_set signals_;
-  const ConfigFile* const config_;  // the file in force, or null
+  ConfigFile* const config_;                     // the file in force, or null
+  const std::set<std::string> on_command_line_;  // options the command line gave
   rtr::asio::signal_set confirm_signal_;
   rtr::asio::steady_timer drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
@@ -175,6 +192,16 @@ class SignalHandler {
   rtr::asio::io_context* const http_io_;
   const rtr::ErrorCode stop_notice_;
 };
+
+// The names of the options on the command line ("--name" or "--name=v").
+std::set<std::string> OptionsOnCommandLine(int argc, char** argv) {
+  std::set<std::string> names;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) == 0) names.insert(arg.substr(2, arg.find('=') - 2));
+  }
+  return names;
+}
 
 void RunThreads(rtr::asio::io_context& io, int64_t threads) {
   std::vector<std::thread> pool;
@@ -260,7 +287,8 @@ int Main(int argc, char** argv) {
   }
   loop.Start();
   SignalHandler signals(io, &loop, &server, http_server ? &http_io : nullptr,
-                        *daemon::StopNoticeFrom(config), file ? &*file : nullptr);
+                        *daemon::StopNoticeFrom(config), file ? &*file : nullptr,
+                        OptionsOnCommandLine(argc, argv));
   RunThreads(io, config.threads);
   http_io.stop();
   if (http_thread.joinable()) http_thread.join();

@@ -1,6 +1,8 @@
 #include "tools/rtr42d_options.h"
 
+#include <algorithm>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -130,23 +132,96 @@ absl::StatusOr<std::vector<daemon::NamedSource>> OpenSources(const Args& args,
     return sources;
   }
   for (const ConfigSection& section : file->sections) {
-    Args section_args("", "");
-    daemon::DaemonConfig scratch;
-    if (absl::Status s = ApplySection(*file, section, &section_args, &scratch); !s.ok()) return s;
-    absl::StatusOr<OpenedSource> opened = OpenVrpSourceFromArgs(section_args);
-    if (!opened.ok()) {
-      return file->Error(section.line,
-                         absl::StrCat("[source.", section.name, "]: ", opened.status().message()));
-    }
-    daemon::NamedSource named{section.name, std::move(opened->source)};
-    if (section_args.Has("poll-interval"))
-      named.poll_interval = absl::Seconds(scratch.poll_interval);
-    if (section_args.Has("max-withdraw-percent")) {
-      named.max_withdraw_percent = scratch.max_withdraw_percent;
-    }
-    sources.push_back(std::move(named));
+    absl::StatusOr<daemon::NamedSource> named = OpenSection(*file, section);
+    if (!named.ok()) return named.status();
+    sources.push_back(std::move(*named));
   }
   return sources;
+}
+
+absl::StatusOr<daemon::NamedSource> OpenSection(const ConfigFile& file,
+                                                const ConfigSection& section) {
+  Args section_args("", "");
+  daemon::DaemonConfig scratch;
+  if (absl::Status s = ApplySection(file, section, &section_args, &scratch); !s.ok()) return s;
+  absl::StatusOr<OpenedSource> opened = OpenVrpSourceFromArgs(section_args);
+  if (!opened.ok()) {
+    return file.Error(section.line,
+                      absl::StrCat("[source.", section.name, "]: ", opened.status().message()));
+  }
+  daemon::NamedSource named{section.name, std::move(opened->source)};
+  if (section_args.Has("poll-interval")) named.poll_interval = absl::Seconds(scratch.poll_interval);
+  if (section_args.Has("max-withdraw-percent")) {
+    named.max_withdraw_percent = scratch.max_withdraw_percent;
+  }
+  return named;
+}
+
+namespace {
+std::string OptionText(const ConfigOption& o) {
+  return o.values.empty() ? std::string(o.given ? "true" : "false") : absl::StrJoin(o.values, ", ");
+}
+// A section's options as one text: equal texts, the same source.
+std::string SectionText(const ConfigSection& section) {
+  std::vector<std::string> lines;
+  for (const ConfigOption& o : section.options) lines.push_back(o.name + " = " + OptionText(o));
+  std::sort(lines.begin(), lines.end());
+  return absl::StrJoin(lines, "\n");
+}
+}  // namespace
+
+absl::StatusOr<ConfigReload> PlanReload(const ConfigFile& before, const ConfigFile& after,
+                                        const std::set<std::string>& on_command_line) {
+  ConfigReload plan;
+  // The top level: log-level now, the rest at the next restart; what the
+  // command line gives is not the file's to change.
+  std::map<std::string, std::string> a, b;
+  for (const ConfigOption& o : before.options) a[o.name] = OptionText(o);
+  for (const ConfigOption& o : after.options) b[o.name] = OptionText(o);
+  std::set<std::string> keys;
+  for (const auto& [k, v] : a) keys.insert(k);
+  for (const auto& [k, v] : b) keys.insert(k);
+  for (const std::string& key : keys) {
+    if (on_command_line.contains(key)) continue;
+    auto x = a.find(key), y = b.find(key);
+    std::string was = x == a.end() ? "" : x->second, now = y == b.end() ? "" : y->second;
+    if (was == now) continue;
+    if (key == "log-level") {
+      plan.log_level = now.empty() ? "info" : now;
+    } else {
+      plan.at_restart.push_back(now.empty() ? absl::StrCat(key, " removed")
+                                            : absl::StrCat(key, " = ", now));
+    }
+  }
+  // The sources, when they come from the file's tables (a source on the
+  // command line replaces them, now and after a restart).
+  for (const char* name : {"registry", "nrtm4-url", "json", "rtr-upstream"}) {
+    if (on_command_line.contains(name)) return plan;
+  }
+  if (before.sections.empty() != after.sections.empty()) {
+    // From a source at the top level to tables, or back (the top level's
+    // source options are listed above).
+    plan.at_restart.push_back("the [source.NAME] tables");
+    return plan;
+  }
+  if (after.sections.empty()) return plan;
+  std::map<std::string, std::string> old_sections;
+  for (const ConfigSection& s : before.sections) old_sections[s.name] = SectionText(s);
+  for (const ConfigSection& s : after.sections) {
+    plan.names.push_back(s.name);
+    auto old = old_sections.find(s.name);
+    if (old != old_sections.end() && old->second == SectionText(s)) continue;
+    absl::StatusOr<daemon::NamedSource> named = OpenSection(after, s);
+    if (!named.ok()) return named.status();
+    plan.fresh.push_back(std::move(*named));
+  }
+  plan.sources_changed = !plan.fresh.empty() || before.sections.size() != after.sections.size();
+  if (!plan.sources_changed) {
+    for (size_t i = 0; i < before.sections.size(); ++i) {
+      plan.sources_changed |= before.sections[i].name != after.sections[i].name;
+    }
+  }
+  return plan;
 }
 
 namespace {

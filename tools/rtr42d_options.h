@@ -9,6 +9,7 @@
 #define RTR42_TOOLS_RTR42D_OPTIONS_H_
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,27 @@ absl::StatusOr<ConfigFile> CheckRtr42dConfig(const std::string& path);
 // level), else one per [source.NAME] table of `file`, else the sample.
 absl::StatusOr<std::vector<daemon::NamedSource>> OpenSources(const Args& args,
                                                              const ConfigFile* file);
+
+// One [source.NAME] table's source, opened.
+absl::StatusOr<daemon::NamedSource> OpenSection(const ConfigFile& file,
+                                                const ConfigSection& section);
+
+// What a SIGHUP makes of a changed file (`before`: the one in force):
+// log-level is applied at once; the sources of the file's tables are
+// replaced where their table changed, added and removed (`names` the new
+// order, `fresh` those opened anew: SourceLoop::ReplaceSources); any other
+// change of the top level waits for a restart. Options given on the command
+// line are not the file's to change. An error (a new source that cannot be
+// opened) leaves everything as it is.
+struct ConfigReload {
+  std::optional<std::string> log_level;
+  bool sources_changed = false;
+  std::vector<std::string> names;
+  std::vector<daemon::NamedSource> fresh;
+  std::vector<std::string> at_restart;  // "key = value", "key removed", "the sources"
+};
+absl::StatusOr<ConfigReload> PlanReload(const ConfigFile& before, const ConfigFile& after,
+                                        const std::set<std::string>& on_command_line);
 
 // What differs between two versions of the file, one line per option.
 std::vector<std::string> ConfigChanges(const ConfigFile& before, const ConfigFile& after);

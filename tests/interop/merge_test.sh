@@ -101,4 +101,26 @@ kill -HUP "$(pgrep -f "rtr42d --config $WORK/rtr42d.toml" | head -1)"
 wait_for 10 grep -q "SIGHUP: $WORK/rtr42d.toml:.*; the configuration in force stays" "$WORK/rtr42d.log" \
   || { tail -3 "$WORK/rtr42d.log"; fail "the broken file on SIGHUP was not reported"; }
 check_union to "serving after a SIGHUP with a broken file"
-echo "PASS: three sources merged from --config; failures keep their parts; bad files refused with file:line"
+
+# SIGHUP with a valid change: the JSON source removed (its part leaves the
+# union), the upstream's table kept as it is, log-level applied at once, and
+# a change that needs a restart named.
+grep -v -e '^\[source.extra\]' -e '^json = ' "$WORK/good.toml" \
+  | sed 's/^notify-interval = 1/notify-interval = 2/' > "$WORK/rtr42d.toml.new"
+echo 'log-level = "debug"' | cat - "$WORK/rtr42d.toml.new" > "$WORK/rtr42d.toml"
+polls=$(metric 'rtr42_source_polls_total{source="upstream"}')
+kill -HUP "$(pgrep -f "rtr42d --config $WORK/rtr42d.toml" | head -1)"
+wait_for 10 grep -q "source extra (json $WORK/extra.json) removed: its 3 VRPs leave the union" "$WORK/rtr42d.log" \
+  || { tail -5 "$WORK/rtr42d.log"; fail "the removed source was not logged"; }
+grep -q "SIGHUP: $WORK/rtr42d.toml: the sources are now dn42, upstream (0 opened anew)" "$WORK/rtr42d.log" \
+  || fail "the new sources were not logged"
+grep -q "SIGHUP: $WORK/rtr42d.toml: these changes take effect at the next restart: notify-interval = 2" "$WORK/rtr42d.log" \
+  || fail "the change waiting for a restart was not named"
+: > "$WORK/extra_lines"
+check_union to "the union without the removed source"
+wait_for 10 grep -q " DEBUG " "$WORK/rtr42d.log" || fail "log-level debug was not applied"
+[ -z "$(metric 'rtr42_source_up{source="extra"}')" ] || fail "the removed source is still in /metrics"
+# The kept source is the same one, with its state: its poll count went on.
+[ "$(metric 'rtr42_source_polls_total{source="upstream"}')" -gt "$polls" ] || fail "the kept source was made anew"
+echo "SIGHUP with a changed file: a source removed, log-level applied, a restart-only change named"
+echo "PASS: three sources merged from --config; failures keep their parts; bad files refused with file:line; SIGHUP applies a changed file"
