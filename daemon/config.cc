@@ -47,11 +47,12 @@ void BindDaemonOptions(Args* args, DaemonConfig* c) {
                    "serve /metrics, /healthz, /rpki.json and /diagnostics here (off by default)",
                    &c->http);
   args->BindInt("stale-after", "SECONDS",
-                "/healthz fails when the source has not answered for this long", &c->stale_after, 1,
+                "/healthz fails when a source has not answered for this long", &c->stale_after, 1,
                 86400 * 30);
   args->BindDouble("max-withdraw-percent", "P",
-                   "hold back a new set that withdraws more than P% of the VRPs served (now, or "
-                   "at the start of the --withdraw-window) until SIGUSR1 (100 turns the guard off)",
+                   "hold back a source's new set that withdraws more than P% of that source's "
+                   "VRPs (now, or at the start of the --withdraw-window) until SIGUSR1 (100 turns "
+                   "the guard off)",
                    &c->max_withdraw_percent, 0, 100);
   args->BindInt("withdraw-window", "SECONDS",
                 "withdrawals also add up against the set served this long ago", &c->withdraw_window,
