@@ -71,11 +71,7 @@ absl::StatusOr<ConfigFile> Load(const std::string& path, Args* args) {
   }
   if (absl::Status s = ApplyConfig(*file, file->options, args); !s.ok()) return s;
   bool top_level_source = false;
-  for (const ConfigOption& option : file->options) {
-    for (const char* name : {"registry", "nrtm4-url", "json", "rtr-upstream"}) {
-      top_level_source |= option.name == name;
-    }
-  }
+  for (const ConfigOption& option : file->options) top_level_source |= IsSourceOption(option.name);
   if (top_level_source && !file->sections.empty()) {
     return file->Error(file->sections.front().line,
                        "a source at the top level and [source.NAME] tables: give one or the "
@@ -195,7 +191,7 @@ absl::StatusOr<ConfigReload> PlanReload(const ConfigFile& before, const ConfigFi
   }
   // The sources, when they come from the file's tables (a source on the
   // command line replaces them, now and after a restart).
-  for (const char* name : {"registry", "nrtm4-url", "json", "rtr-upstream"}) {
+  for (const char* name : kSourceOptions) {
     if (on_command_line.contains(name)) return plan;
   }
   if (before.sections.empty() != after.sections.empty()) {
@@ -227,15 +223,11 @@ absl::StatusOr<ConfigReload> PlanReload(const ConfigFile& before, const ConfigFi
 namespace {
 std::map<std::string, std::string> Flatten(const ConfigFile& file) {
   std::map<std::string, std::string> out;
-  auto text = [](const ConfigOption& o) {
-    return o.values.empty() ? std::string(o.given ? "true" : "false")
-                            : absl::StrJoin(o.values, ", ");
-  };
-  for (const ConfigOption& o : file.options) out[o.name] = text(o);
+  for (const ConfigOption& o : file.options) out[o.name] = OptionText(o);
   for (const ConfigSection& s : file.sections) {
     out[absl::StrCat("[source.", s.name, "]")] = "";
     for (const ConfigOption& o : s.options) {
-      out[absl::StrCat("[source.", s.name, "] ", o.name)] = text(o);
+      out[absl::StrCat("[source.", s.name, "] ", o.name)] = OptionText(o);
     }
   }
   return out;

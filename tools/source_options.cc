@@ -93,7 +93,6 @@ absl::StatusOr<std::unique_ptr<RegistrySource>> OpenSourceFromArgs(const Args& a
 }
 
 namespace {
-constexpr const char* kSourceOptions[] = {"registry", "nrtm4-url", "json", "rtr-upstream"};
 constexpr int64_t kDefaultJsonMaxAge = 86400;
 
 // --rtr-upstream and its --rtr-upstream-* options as client options.
@@ -146,6 +145,13 @@ void AddVrpSourceOptions(Args* args) {
   args->AddOption("rtr-upstream-version", "0|1|2",
                   "the highest RTR version asked of the upstream (default 2; lower on its "
                   "Unsupported Protocol Version)");
+}
+
+bool IsSourceOption(const std::string& name) {
+  for (const char* option : kSourceOptions) {
+    if (name == option) return true;
+  }
+  return false;
 }
 
 bool HasAnySource(const Args& args) {

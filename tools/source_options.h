@@ -28,6 +28,9 @@ absl::StatusOr<std::unique_ptr<sources::RegistrySource>> OpenSourceFromArgs(
     const Args& args, const std::string& ref_option);
 
 void AddVrpSourceOptions(Args* args);
+// The options that each name a source (one of them per source).
+inline constexpr const char* kSourceOptions[] = {"registry", "nrtm4-url", "json", "rtr-upstream"};
+bool IsSourceOption(const std::string& name);
 // Whether `args` names any source (registry, NRTMv4, JSON, RTR upstream).
 bool HasAnySource(const Args& args);
 
