@@ -66,7 +66,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, const ReadLimits& 
   return data;
 }
 
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents) {
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents,
+                                 unsigned mode) {
   std::string tmp = path + ".tmpXXXXXX";
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) {
@@ -87,8 +88,9 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view cont
     p += n;
     left -= static_cast<size_t>(n);
   }
-  // mkstemp creates the file 0600; an output file is meant to be read by others.
-  ::fchmod(fd, 0644);
+  // mkstemp creates the file 0600; an output file is usually meant to be read
+  // by others.
+  ::fchmod(fd, static_cast<mode_t>(mode));
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());

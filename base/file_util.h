@@ -27,8 +27,10 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, const ReadLimits& 
 // Writes `contents` to `path` atomically: a temporary file in the same
 // directory is written, flushed to disk and renamed over `path` (and the
 // directory flushed), so a reader sees either the old file or the new one,
-// never a part, even after a power loss.
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
+// never a part, even after a power loss. `mode` is the new file's permission
+// bits (0600 for a private key).
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents,
+                                 unsigned mode = 0644);
 
 // Writes a program's output: to standard output when `path` is empty or
 // "-", else to `path` -- atomically (WriteFileAtomically) when it is or will

@@ -1,6 +1,7 @@
 #include "daemon/config.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/file_util.h"
 #include "rtr/state_file.h"
 
 namespace rtr42::daemon {
@@ -20,6 +21,16 @@ void BindDaemonOptions(Args* args, DaemonConfig* c) {
                    &c->tls_client_ca);
   args->BindList("md5-peer", "PREFIX=KEYFILE", "require this TCP-MD5 key from routers in PREFIX",
                  &c->md5_peers);
+  args->BindList("ssh-listen", "ADDR:PORT",
+                 "RTR over SSH here (RFC 8210 9.1: the rpki-rtr subsystem, publickey only)",
+                 &c->ssh_listen);
+  args->BindString("ssh-host-key", "FILE",
+                   "SSH host key for --ssh-listen (an Ed25519 key is made here if absent)",
+                   &c->ssh_host_key);
+  args->BindString("ssh-authorized-keys", "FILE",
+                   "the routers' public keys, OpenSSH authorized_keys format (re-read when it "
+                   "changes and on SIGHUP)",
+                   &c->ssh_authorized_keys);
   args->BindInt(
       "poll-interval", "SECONDS",
       "poll a remote source (git remote, NRTMv4 feed, JSON URL) this often; local ones are "
@@ -121,6 +132,31 @@ absl::StatusOr<rtr::ErrorCode> StopNoticeFrom(const DaemonConfig& c) {
     return c.state_dir.empty() ? rtr::ErrorCode::kCacheShutdown : rtr::ErrorCode::kCacheRestart;
   }
   return absl::InvalidArgumentError("--stop-notice must be auto, restart or shutdown");
+}
+
+absl::StatusOr<std::optional<ssh::SshServerOptions>> SshOptionsFrom(const DaemonConfig& c,
+                                                                    bool check) {
+  if (c.ssh_listen.empty()) return std::nullopt;
+  if (c.ssh_host_key.empty() || c.ssh_authorized_keys.empty()) {
+    return absl::InvalidArgumentError(
+        "--ssh-listen needs --ssh-host-key and --ssh-authorized-keys");
+  }
+  ssh::SshServerOptions options;
+  for (const std::string& l : c.ssh_listen) {
+    absl::StatusOr<rtr::tcp::endpoint> e = rtr::ParseListenAddress(l);
+    if (!e.ok()) return e.status();
+    options.listen.push_back(*e);
+  }
+  options.host_key = c.ssh_host_key;
+  options.authorized_keys = c.ssh_authorized_keys;
+  if (check) {
+    absl::StatusOr<std::string> text = ReadFile(c.ssh_authorized_keys);
+    if (!text.ok()) return text.status();
+    if (absl::Status s = ssh::ParseAuthorizedKeys(*text, c.ssh_authorized_keys).status(); !s.ok()) {
+      return s;
+    }
+  }
+  return options;
 }
 
 SourceLoopOptions SourceLoopOptionsFrom(const DaemonConfig& c) {

@@ -24,6 +24,7 @@
 #include "daemon/source_loop.h"
 #include "rtr/history.h"
 #include "rtr/server.h"
+#include "ssh/server.h"
 
 namespace rtr42::daemon {
 
@@ -35,6 +36,9 @@ struct DaemonConfig {
   std::string tls_cert, tls_key;
   std::string tls_client_ca;           // client certificates required when set
   std::vector<std::string> md5_peers;  // PREFIX=KEYFILE
+  // RTR over SSH (RFC 8210 section 9.1): the host key is made on first start.
+  std::vector<std::string> ssh_listen;
+  std::string ssh_host_key, ssh_authorized_keys;
   int64_t max_version = rtr::ServerOptions{}.max_version;
   int64_t threads = 2;
 
@@ -76,6 +80,10 @@ void BindDaemonOptions(Args* args, DaemonConfig* config);
 
 // The RTR server's options; an error names the option that is wrong.
 absl::StatusOr<rtr::ServerOptions> ServerOptionsFrom(const DaemonConfig& config);
+// The SSH server's options; nullopt without --ssh-listen. With `check`, the
+// authorized keys file is read and parsed too (--check-config).
+absl::StatusOr<std::optional<ssh::SshServerOptions>> SshOptionsFrom(const DaemonConfig& config,
+                                                                    bool check = false);
 SourceLoopOptions SourceLoopOptionsFrom(const DaemonConfig& config);
 rtr::HistoryOptions HistoryOptionsFrom(const DaemonConfig& config);
 EndpointOptions EndpointOptionsFrom(const DaemonConfig& config);

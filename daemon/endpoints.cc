@@ -42,11 +42,11 @@ class JsonCache {
 }  // namespace
 
 void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr::Server* server,
-                       EndpointOptions options) {
+                       const ssh::SshServer* ssh, EndpointOptions options) {
   using http::HttpServer;
-  http->Handle("/metrics", [loop, server](const http::Request& r) {
+  http->Handle("/metrics", [loop, server, ssh](const http::Request& r) {
     return HttpServer::Make(r, bh::status::ok, "text/plain; version=0.0.4; charset=utf-8",
-                            RenderMetrics(*loop, *server));
+                            RenderMetrics(*loop, *server, ssh));
   });
   http->Handle("/healthz", [loop, options](const http::Request& r) {
     auto [code, text] = Health(loop->Status(), loop->Current().get(), options, absl::Now());

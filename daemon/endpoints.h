@@ -17,6 +17,7 @@
 #include "daemon/source_loop.h"
 #include "http/server.h"
 #include "rtr/server.h"
+#include "ssh/server.h"
 
 namespace rtr42::daemon {
 
@@ -31,8 +32,9 @@ struct EndpointOptions {
 std::pair<int, std::string> Health(const LoopStatus& status, const rtr::Update* current,
                                    const EndpointOptions& options, absl::Time now);
 
+// `ssh` may be null.
 void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr::Server* server,
-                       EndpointOptions options);
+                       const ssh::SshServer* ssh, EndpointOptions options);
 
 }  // namespace rtr42::daemon
 

@@ -92,6 +92,19 @@ void ServerMetrics(const rtr::Server& server, PrometheusText* out) {
     out->Sample("rtr42_sessions", {{"version", std::to_string(v)}},
                 s.sessions_by_version[v].load());
   }
+  out->Declare("rtr42_sessions_by_transport", PrometheusText::kGauge,
+               "Open RTR connections by transport (tcp, tls, ssh).");
+  auto transport = [](size_t t) { return rtr::TransportName(static_cast<rtr::Transport>(t)); };
+  for (size_t t = 0; t < s.sessions_by_transport.size(); ++t) {
+    out->Sample("rtr42_sessions_by_transport", {{"transport", transport(t)}},
+                s.sessions_by_transport[t].load());
+  }
+  out->Declare("rtr42_sessions_opened_total", PrometheusText::kCounter,
+               "RTR connections admitted, by transport.");
+  for (size_t t = 0; t < s.opened_by_transport.size(); ++t) {
+    out->Sample("rtr42_sessions_opened_total", {{"transport", transport(t)}},
+                s.opened_by_transport[t].load());
+  }
   out->Gauge("rtr42_connections", "Open RTR connections (negotiated or not).",
              server.session_count());
   out->Counter("rtr42_connections_refused_total", "Connections refused at the limit.",
@@ -125,14 +138,38 @@ void ServerMetrics(const rtr::Server& server, PrometheusText* out) {
              s.notify_fanout_ns.load() / 1e9);
 }
 
+void SshMetrics(const ssh::SshServer& ssh, PrometheusText* out) {
+  const ssh::SshStats& s = ssh.stats();
+  out->Counter("rtr42_ssh_connections_total", "TCP connections accepted on --ssh-listen.",
+               s.connections.load());
+  out->Gauge("rtr42_ssh_connections", "SSH connections open (handshaking, bridged or closing).",
+             s.open.load());
+  out->Gauge("rtr42_ssh_handshakes", "SSH connections not yet at the rpki-rtr subsystem.",
+             s.handshaking.load());
+  out->Counter("rtr42_ssh_handshakes_refused_total",
+               "SSH connections closed at accept: too many handshakes under way.",
+               s.handshakes_refused.load());
+  out->Counter("rtr42_ssh_handshakes_timed_out_total",
+               "SSH connections that did not open the rpki-rtr subsystem in time.",
+               s.handshakes_timed_out.load());
+  out->Counter("rtr42_ssh_auth_failures_total",
+               "SSH authentications refused (keys not authorized, bad signatures, passwords).",
+               s.auth_failures.load());
+  out->Counter("rtr42_ssh_requests_refused_total",
+               "SSH requests refused (shells, exec, other subsystems, more channels).",
+               s.requests_refused.load());
+}
+
 }  // namespace
 
-std::string RenderMetrics(const SourceLoop& loop, const rtr::Server& server) {
+std::string RenderMetrics(const SourceLoop& loop, const rtr::Server& server,
+                          const ssh::SshServer* ssh) {
   PrometheusText out;
   std::shared_ptr<const rtr::Update> current = loop.Current();
   SetMetrics(current.get(), &out);
   SourceMetrics(loop.Status(), &out);
   ServerMetrics(server, &out);
+  if (ssh) SshMetrics(*ssh, &out);
   return out.text();
 }
 

@@ -1,6 +1,7 @@
 // RenderMetrics: the daemon's /metrics body, in Prometheus text format: the
 // set served, the source, SLURM, the withdraw guard, the state file, and the
-// RTR server's sessions, limits and PDUs. Each metric is named once, here;
+// RTR server's sessions (by version and by transport), limits and PDUs, and
+// the SSH server's handshakes and refusals. Each metric is named once, here;
 // the README's /metrics row lists them for operators.
 #ifndef RTR42_DAEMON_METRICS_H_
 #define RTR42_DAEMON_METRICS_H_
@@ -9,10 +10,13 @@
 
 #include "daemon/source_loop.h"
 #include "rtr/server.h"
+#include "ssh/server.h"
 
 namespace rtr42::daemon {
 
-std::string RenderMetrics(const SourceLoop& loop, const rtr::Server& server);
+// `ssh` may be null (no --ssh-listen).
+std::string RenderMetrics(const SourceLoop& loop, const rtr::Server& server,
+                          const ssh::SshServer* ssh = nullptr);
 
 }  // namespace rtr42::daemon
 

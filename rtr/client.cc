@@ -1,5 +1,6 @@
 #include "rtr/client.h"
 
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -49,6 +50,19 @@ absl::StatusOr<std::unique_ptr<RtrClient>> RtrClient::Connect(const Options& opt
 
 absl::Status RtrClient::Open() {
   boost::system::error_code ec;
+  buffer_.clear();
+  tls_.reset();
+  if (options_.dial) {
+    socket_.reset();
+    dialed_.reset();
+    absl::StatusOr<Options::Dialed> dialed = options_.dial();
+    if (!dialed.ok()) return dialed.status();
+    socket_ = std::make_unique<Socket>(io_);
+    socket_->assign(asio::generic::stream_protocol(AF_UNIX, 0), dialed->fd, ec);
+    if (ec) return absl::InternalError(absl::StrCat("dialed stream: ", ec.message()));
+    dialed_ = std::move(dialed->keep);
+    return absl::OkStatus();
+  }
   tcp::resolver resolver(io_);
   auto results = resolver.resolve(options_.host, options_.port, ec);
   if (ec)
@@ -58,9 +72,9 @@ absl::Status RtrClient::Open() {
   std::string last_error = "no address";
   bool connected = false;
   for (const auto& entry : results) {
-    socket_ = std::make_unique<tcp::socket>(io_);
+    socket_ = std::make_unique<Socket>(io_);
     tcp::endpoint remote = entry.endpoint();
-    socket_->open(remote.protocol(), ec);
+    socket_->open(asio::generic::stream_protocol(remote.protocol().family(), IPPROTO_TCP), ec);
     if (ec) {
       last_error = ec.message();
       continue;
@@ -97,8 +111,6 @@ absl::Status RtrClient::Open() {
     return absl::UnavailableError(
         absl::StrCat("connect ", options_.host, ":", options_.port, ": ", last_error));
   }
-  buffer_.clear();
-  tls_.reset();
   if (options_.tls) {
     tls_context_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
     if (options_.tls_insecure) {
@@ -122,7 +134,7 @@ absl::Status RtrClient::Open() {
             absl::StrCat("TLS client certificate ", options_.tls_cert, ": ", ec.message()));
       }
     }
-    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(*socket_, *tls_context_);
+    tls_ = std::make_unique<asio::ssl::stream<Socket&>>(*socket_, *tls_context_);
     SSL_set_tlsext_host_name(tls_->native_handle(), options_.host.c_str());
     if (!options_.tls_insecure)
       tls_->set_verify_callback(asio::ssl::host_name_verification(options_.host));

@@ -1,6 +1,7 @@
 // RtrClient: the router side of RTR, for rtr-dump and the tests.
 //
-// A blocking client over one TCP (or TLS) connection. It keeps what a router
+// A blocking client over one TCP (or TLS) connection, or over a stream
+// another transport made (Options::dial: RTR over SSH, ssh/tunnel.h). It keeps what a router
 // keeps — session id, serial, the VRP set — and checks the cache's stream the
 // way strict routers do: a duplicate announcement, a withdrawal of an unknown
 // record, a PDU of the wrong version or type, or a PDU out of place is an
@@ -20,7 +21,9 @@
 #ifndef RTR42_RTR_CLIENT_H_
 #define RTR42_RTR_CLIENT_H_
 
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ssl.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +56,15 @@ class RtrClient {
     std::string tls_key;
     // TCP-MD5 (RFC 2385) key for the connection, if any.
     std::string md5_key;
+    // Set: called instead of connecting to host:port (at Connect and at
+    // each version fallback), it returns a connected stream socket the
+    // client then owns, and what must live while the socket is used (an
+    // SSH tunnel's thread).
+    struct Dialed {
+      int fd = -1;
+      std::shared_ptr<void> keep;
+    };
+    std::function<absl::StatusOr<Dialed>()> dial;
     // Check the section 11.2 order in version 2 sessions (caches written
     // before it, such as StayRTR 0.5, send another order).
     bool check_order = true;
@@ -131,9 +143,11 @@ class RtrClient {
   State state_ = State::kIdle;
   Transfer transfer_;
   boost::asio::io_context io_;
-  std::unique_ptr<boost::asio::ip::tcp::socket> socket_;
+  using Socket = boost::asio::generic::stream_protocol::socket;
+  std::shared_ptr<void> dialed_;  // declared first: destroyed after the socket
+  std::unique_ptr<Socket> socket_;
   std::unique_ptr<boost::asio::ssl::context> tls_context_;
-  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+  std::unique_ptr<boost::asio::ssl::stream<Socket&>> tls_;
   // Transport-neutral reads and writes.
   size_t ReadSome(char* data, size_t size, boost::system::error_code& ec);
   std::string buffer_;

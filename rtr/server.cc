@@ -1,7 +1,11 @@
 #include "rtr/server.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -28,6 +32,36 @@ absl::StatusOr<tcp::endpoint> ParseListenAddress(const std::string& text) {
   asio::ip::address address = asio::ip::make_address(host, ec);
   if (ec) return absl::InvalidArgumentError(absl::StrCat("'", host, "' is not an IP address"));
   return tcp::endpoint(address, static_cast<uint16_t>(port));
+}
+
+std::string EndpointName(const tcp::endpoint& e) {
+  return e.address().is_v6() ? absl::StrCat("[", e.address().to_string(), "]:", e.port())
+                             : absl::StrCat(e.address().to_string(), ":", e.port());
+}
+
+void SetTcpKeepalive(int fd, absl::Duration idle) {
+  int64_t seconds = absl::ToInt64Seconds(idle);
+  if (seconds <= 0) return;
+  int on = 1, idle_s = static_cast<int>(std::min<int64_t>(seconds, 32767)), interval = 10,
+      count = 6;
+  ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof idle_s);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+}
+
+const char* TransportName(Transport transport) {
+  switch (transport) {
+    case Transport::kTcp:
+      return "tcp";
+    case Transport::kTls:
+      return "tls";
+    case Transport::kSsh:
+      return "ssh";
+    case Transport::kCount:
+      break;
+  }
+  return "?";
 }
 
 const char* CloseReasonName(CloseReason reason) {
@@ -160,19 +194,12 @@ absl::Status Server::Start() {
 }
 
 template <typename Stream>
-void Server::Admit(Stream stream) {
+void Server::Admit(Stream stream, const asio::ip::address& address, const std::string& peer,
+                   Transport transport) {
   std::shared_ptr<Session> session;
   size_t active = 0;
   bool first_refusal = false;
   bool address_full = false, first_address_refusal = false;
-  boost::system::error_code ignored;
-  asio::ip::address address = [&] {
-    if constexpr (std::is_same_v<Stream, TlsStream>) {
-      return stream.next_layer().remote_endpoint(ignored).address();
-    } else {
-      return stream.remote_endpoint(ignored).address();
-    }
-  }();
   {
     absl::MutexLock lock(&mutex_);
     if (stopped_) return;
@@ -183,7 +210,8 @@ void Server::Admit(Stream stream) {
       per_address_warned_ = true;
     } else if (active < options_.max_connections) {
       uint64_t id = next_id_++;
-      session = std::make_shared<StreamSession<Stream>>(std::move(stream), *this, id);
+      session =
+          std::make_shared<StreamSession<Stream>>(std::move(stream), *this, id, peer, transport);
       sessions_.emplace(id, session);
       session_address_.emplace(id, address);
       ++per_address_[address];
@@ -195,46 +223,45 @@ void Server::Admit(Stream stream) {
     }
     if (per_address_[address] == 0) per_address_.erase(address);
   }
+  if (session) {
+    ++stats_.sessions_opened;
+    ++stats_.opened_by_transport[static_cast<size_t>(transport)];
+    RTR42_LOG_INFO("session %s opened (%d active)", session->peer(), active);
+    session->Start();
+    return;
+  }
+  ++stats_.connections_refused;
   if (address_full) {
-    ++stats_.connections_refused;
     if (first_address_refusal) {
       RTR42_LOG_WARNING(
           "%s already has %d sessions (the per-address limit): refusing more from it (logged "
           "once until a session ends)",
           address.to_string(), options_.max_connections_per_address);
     }
-    if constexpr (std::is_same_v<Stream, TlsStream>) {
-      stream.next_layer().close(ignored);
-    } else {
-      stream.close(ignored);
-    }
-    return;
-  }
-  if (session) {
-    ++stats_.sessions_opened;
-    RTR42_LOG_INFO("session %s opened (%d active)", session->peer(), active);
-    session->Start();
-    return;
-  }
-  ++stats_.connections_refused;
-  tcp::socket& socket = [&]() -> tcp::socket& {
-    if constexpr (std::is_same_v<Stream, TlsStream>) {
-      return stream.next_layer();
-    } else {
-      return stream;
-    }
-  }();
-  tcp::endpoint peer = socket.remote_endpoint(ignored);
-  // Once per episode: a flood of connections must not flood the log too.
-  if (first_refusal) {
+  } else if (first_refusal) {
+    // Once per episode: a flood of connections must not flood the log too.
     RTR42_LOG_WARNING(
         "connection limit of %d reached (--max-connections): refusing new connections, first "
         "from %s",
-        options_.max_connections, peer.address().to_string());
+        options_.max_connections, address.to_string());
   } else {
-    RTR42_LOG_DEBUG("connection from %s refused at the limit", peer.address().to_string());
+    RTR42_LOG_DEBUG("connection from %s refused at the limit", address.to_string());
   }
-  socket.close(ignored);
+  boost::system::error_code ignored;
+  stream.lowest_layer().close(ignored);
+}
+
+void Server::AdoptSsh(int fd, const tcp::endpoint& peer, const std::string& user) {
+  LocalStream stream(asio::make_strand(io_));
+  boost::system::error_code ec;
+  stream.assign(asio::local::stream_protocol(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    RTR42_LOG_ERROR("SSH session from %s: %s", EndpointName(peer), ec.message());
+    return;
+  }
+  Admit(std::move(stream), peer.address(), absl::StrCat(EndpointName(peer), " (SSH ", user, ")"),
+        Transport::kSsh);
 }
 
 void Server::Accept(size_t index) {
@@ -271,7 +298,10 @@ void Server::OnAccept(size_t index, const boost::system::error_code& ec, tcp::so
     l.failures = 0;
   }
   if (!l.tls) {
-    Admit(std::move(socket));
+    boost::system::error_code ignored;
+    tcp::endpoint peer = socket.remote_endpoint(ignored);
+    Admit(std::move(socket), peer.address(), ignored ? "unknown peer" : EndpointName(peer),
+          Transport::kTcp);
   } else {
     StartTls(std::move(socket));
   }
@@ -326,7 +356,7 @@ void Server::OnTlsHandshake(const std::shared_ptr<TlsStream>& tls, const tcp::en
     tls->next_layer().close(ignored);
     return;
   }
-  Admit(std::move(*tls));
+  Admit(std::move(*tls), peer.address(), EndpointName(peer) + " (TLS)", Transport::kTls);
 }
 
 void Server::Stop(std::optional<ErrorCode> farewell, std::string text) {

@@ -21,6 +21,7 @@
 
 #include <array>
 #include <atomic>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/ssl.hpp>
 #include <cstdint>
 #include <map>
@@ -45,6 +46,12 @@ using tcp = asio::ip::tcp;
 
 // "127.0.0.1:8282", "[::1]:8282", ":8282" (all IPv6 and IPv4 addresses).
 absl::StatusOr<tcp::endpoint> ParseListenAddress(const std::string& text);
+// "192.0.2.1:323", "[2001:db8::1]:323": how logs name a peer.
+std::string EndpointName(const tcp::endpoint& endpoint);
+// TCP keepalive on a connected socket: probes every 10 s after `idle` of
+// silence, and 6 unanswered ones end the connection (zero `idle`: off).
+// Every transport's TCP socket gets it, so a vanished router is reaped.
+void SetTcpKeepalive(int fd, absl::Duration idle);
 
 struct ServerOptions {
   std::vector<tcp::endpoint> listen;
@@ -86,6 +93,11 @@ struct ServerOptions {
   absl::Duration keepalive_idle = absl::Seconds(60);
 };
 
+// How a router reached us. SSH sessions come from ssh/server.h through
+// AdoptSsh(), which terminates SSH and hands over the rpki-rtr channel.
+enum class Transport { kTcp, kTls, kSsh, kCount };
+const char* TransportName(Transport transport);
+
 // Why the server ended a session on its own.
 enum class CloseReason { kSlowReader, kBacklog, kNoQuery, kIdle, kCount };
 const char* CloseReasonName(CloseReason reason);
@@ -104,6 +116,9 @@ struct ServerStats {
   std::atomic<uint64_t> pdus_sent{0};
   std::array<std::atomic<uint64_t>, 16> error_reports_by_code{};            // by ErrorCode
   std::array<std::atomic<int64_t>, kMaxVersion + 1> sessions_by_version{};  // live, negotiated
+  // Live sessions and sessions opened, by Transport.
+  std::array<std::atomic<int64_t>, static_cast<size_t>(Transport::kCount)> sessions_by_transport{};
+  std::array<std::atomic<uint64_t>, static_cast<size_t>(Transport::kCount)> opened_by_transport{};
   // Serial Notify fan-out of the newest serial: from Publish() until the last
   // session's notify was written.
   std::atomic<int64_t> publish_time_ns{0};
@@ -115,6 +130,8 @@ class Session;
 template <typename Stream>
 class StreamSession;
 using TlsStream = asio::ssl::stream<tcp::socket>;
+// One end of a socket pair whose other end an SSH channel is bridged to.
+using LocalStream = asio::local::stream_protocol::socket;
 
 class Server {
  public:
@@ -132,6 +149,12 @@ class Server {
   // Makes `update` current and notifies every session (null: nothing to do).
   // Thread-safe.
   void Publish(std::shared_ptr<const rtr::Update> update);
+
+  // Any thread: a session over `fd`, a stream socket whose other end carries
+  // the rpki-rtr subsystem of an SSH connection from `peer` authenticated as
+  // `user` (RFC 8210 section 9.1). The server owns `fd` from now on; the
+  // connection limits apply as to TCP (refused: `fd` is closed).
+  void AdoptSsh(int fd, const tcp::endpoint& peer, const std::string& user);
 
   std::shared_ptr<const EncodedUpdate> current() const;
   std::vector<tcp::endpoint> bound_endpoints() const;
@@ -156,9 +179,11 @@ class Server {
   void StartTls(tcp::socket socket);
   void OnTlsHandshake(const std::shared_ptr<TlsStream>& tls, const tcp::endpoint& peer,
                       const boost::system::error_code& ec);
-  // Registers and starts a session for an accepted connection, or refuses it.
+  // Registers and starts a session for an accepted connection from
+  // `address`, named `peer` in the log, or refuses it.
   template <typename Stream>
-  void Admit(Stream stream);
+  void Admit(Stream stream, const asio::ip::address& address, const std::string& peer,
+             Transport transport);
   void Remove(uint64_t id);
   ServerStats& mutable_stats() { return stats_; }
 

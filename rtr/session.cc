@@ -1,69 +1,31 @@
 #include "rtr/session.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/log.h"
 
 namespace rtr42::rtr {
-namespace {
-
-std::string EndpointString(const tcp::endpoint& e) {
-  return e.address().is_v6() ? absl::StrCat("[", e.address().to_string(), "]:", e.port())
-                             : absl::StrCat(e.address().to_string(), ":", e.port());
-}
-
-template <typename Socket>
-std::string PeerName(Socket& socket) {
-  boost::system::error_code ec;
-  tcp::endpoint remote = socket.remote_endpoint(ec);
-  return ec ? "unknown peer" : EndpointString(remote);
-}
-
-}  // namespace
-
 template <typename Stream>
-StreamSession<Stream>::StreamSession(Stream stream, Server& server, uint64_t id)
+StreamSession<Stream>::StreamSession(Stream stream, Server& server, uint64_t id, std::string peer,
+                                     Transport transport)
     : stream_(std::move(stream)),
       server_(server),
       id_(id),
+      peer_(std::move(peer)),
+      transport_(transport),
       stall_timer_(stream_.get_executor()),
       idle_timer_(stream_.get_executor()),
       notify_timer_(stream_.get_executor()),
       pacer_(
           std::chrono::milliseconds(absl::ToInt64Milliseconds(server.options().notify_interval))),
-      logic_(server.options().max_version, PeerName(Socket())) {
-  peer_ = PeerName(Socket());
-  if (std::is_same_v<Stream, TlsStream>) peer_ += " (TLS)";
-  boost::system::error_code ec;
-  Socket().set_option(tcp::no_delay(true), ec);
-  SetKeepalive();
-}
-
-template <typename Stream>
-void StreamSession<Stream>::SetKeepalive() {
-  int64_t idle = absl::ToInt64Seconds(server_.options().keepalive_idle);
-  if (idle <= 0) return;
-  // Probes every 10 s after `idle` of silence; 6 unanswered ones end the
-  // connection (the read then fails and the session is reaped).
-  int fd = Socket().native_handle();
-  int on = 1, idle_s = static_cast<int>(std::min<int64_t>(idle, 32767)), interval = 10, count = 6;
-  ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
-  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof idle_s);
-  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
-  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
-}
-
-template <>
-tcp::socket& StreamSession<tcp::socket>::Socket() {
-  return stream_;
-}
-template <>
-tcp::socket& StreamSession<TlsStream>::Socket() {
-  return stream_.next_layer();
+      logic_(server.options().max_version, peer_) {
+  ++server_.mutable_stats().sessions_by_transport[static_cast<size_t>(transport_)];
+  // The SSH connection's own TCP socket is the SSH server's to tune.
+  if constexpr (!std::is_same_v<Stream, LocalStream>) {
+    boost::system::error_code ec;
+    stream_.lowest_layer().set_option(tcp::no_delay(true), ec);
+    SetTcpKeepalive(stream_.lowest_layer().native_handle(), server_.options().keepalive_idle);
+  }
 }
 
 template <typename Stream>
@@ -401,12 +363,13 @@ void StreamSession<Stream>::Shutdown(const std::string& reason, bool limit) {
   if (closed_) return;
   closed_ = true;
   if (counted_version_) --server_.mutable_stats().sessions_by_version[*counted_version_];
+  --server_.mutable_stats().sessions_by_transport[static_cast<size_t>(transport_)];
   boost::system::error_code ec;
   stall_timer_.cancel();
   idle_timer_.cancel();
   notify_timer_.cancel();
-  Socket().shutdown(tcp::socket::shutdown_both, ec);
-  Socket().close(ec);
+  stream_.lowest_layer().shutdown(asio::socket_base::shutdown_both, ec);
+  stream_.lowest_layer().close(ec);
   std::string version = logic_.version() ? absl::StrCat("v", *logic_.version()) : "no version";
   Log(limit ? LogLevel::kWarning : LogLevel::kInfo, "session %s closed (%s, %d bytes sent): %s",
       peer_, version, bytes_sent_, reason);
@@ -415,5 +378,6 @@ void StreamSession<Stream>::Shutdown(const std::string& reason, bool limit) {
 
 template class StreamSession<tcp::socket>;
 template class StreamSession<TlsStream>;
+template class StreamSession<LocalStream>;
 
 }  // namespace rtr42::rtr

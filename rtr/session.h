@@ -1,4 +1,5 @@
-// Session: one router's TCP connection, driving a SessionLogic.
+// Session: one router's connection (TCP, TLS, or an SSH channel bridged to a
+// local socket), driving a SessionLogic.
 //
 // Every handler runs on the session's strand and is a named member function
 // (OnRead, OnWrite, OnStallTimer, OnIdleTimer, OnNotifyTimer). Reading goes on
@@ -40,12 +41,13 @@ class Session {
   virtual const std::string& peer() const = 0;
 };
 
-// `Stream` is tcp::socket or TlsStream (already handshaken). `server` must
+// `Stream` is tcp::socket, TlsStream (already handshaken) or LocalStream
+// (an SSH channel's bridge); `peer` names it in the log. `server` must
 // outlive the session (Server::Stop closes every session first).
 template <typename Stream>
 class StreamSession : public Session, public std::enable_shared_from_this<StreamSession<Stream>> {
  public:
-  StreamSession(Stream stream, Server& server, uint64_t id);
+  StreamSession(Stream stream, Server& server, uint64_t id, std::string peer, Transport transport);
 
   void Start() override;
   void OnUpdate(std::shared_ptr<const EncodedUpdate> update) override;
@@ -55,7 +57,6 @@ class StreamSession : public Session, public std::enable_shared_from_this<Stream
 
  private:
   using std::enable_shared_from_this<StreamSession<Stream>>::shared_from_this;
-  tcp::socket& Socket();
 
   void DoRead();
   void OnRead(const boost::system::error_code& ec, size_t n);
@@ -70,7 +71,6 @@ class StreamSession : public Session, public std::enable_shared_from_this<Stream
   void ArmIdleTimer();
   void OnIdleTimer(const boost::system::error_code& ec, absl::Duration limit);
   void CloseForLimit(CloseReason reason, const std::string& why);
-  void SetKeepalive();
   void MaybeNotify();
   void OnNotifyTimer(const boost::system::error_code& ec);
   // Closes the connection and logs one line (a warning when a limit closed it).
@@ -80,7 +80,8 @@ class StreamSession : public Session, public std::enable_shared_from_this<Stream
   Stream stream_;
   Server& server_;
   const uint64_t id_;
-  std::string peer_;
+  const std::string peer_;
+  const Transport transport_;
   asio::steady_timer stall_timer_;
   asio::steady_timer idle_timer_;
   asio::steady_timer notify_timer_;
@@ -108,6 +109,7 @@ class StreamSession : public Session, public std::enable_shared_from_this<Stream
 
 using TcpSession = StreamSession<tcp::socket>;
 using TlsSession = StreamSession<TlsStream>;
+using SshSession = StreamSession<LocalStream>;
 
 }  // namespace rtr42::rtr
 

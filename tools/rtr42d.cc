@@ -24,6 +24,7 @@
 #include "rtr/history.h"
 #include "rtr/server.h"
 #include "rtr/state_file.h"
+#include "ssh/server.h"
 #include "tools/rtr42d_options.h"
 #include "tools/source_options.h"
 
@@ -83,7 +84,8 @@ absl::StatusOr<std::unique_ptr<rtr::History>> OpenHistory(const daemon::DaemonCo
   return std::make_unique<rtr::History>(rtr::RandomSessionId(), options);
 }
 
-// SIGHUP re-reads SLURM and polls the sources, and reads the configuration
+// SIGHUP re-reads SLURM, the SSH authorized keys, and polls the sources, and
+// reads the configuration
 // file again: an invalid one is logged and the one in force stays; in a
 // valid one, changed [source.NAME] tables and log-level apply at once
 // (tools::PlanReload), other changes are logged as waiting for a restart;
@@ -97,8 +99,8 @@ class SignalHandler {
   static constexpr auto kDrainTime = std::chrono::seconds(3);
 
   SignalHandler(rtr::asio::io_context& io, daemon::SourceLoop* loop, rtr::Server* server,
-                rtr::asio::io_context* http_io, rtr::ErrorCode stop_notice, ConfigFile* config,
-                std::set<std::string> on_command_line)
+                ssh::SshServer* ssh, rtr::asio::io_context* http_io, rtr::ErrorCode stop_notice,
+                ConfigFile* config, std::set<std::string> on_command_line)
       : signals_(io, SIGINT, SIGTERM, SIGHUP),
         config_(config),
         on_command_line_(std::move(on_command_line)),
@@ -107,6 +109,7 @@ class SignalHandler {
         io_(io),
         loop_(loop),
         server_(server),
+        ssh_(ssh),
         http_io_(http_io),
         stop_notice_(stop_notice) {
     Wait();
@@ -131,6 +134,7 @@ class SignalHandler {
     if (signo == SIGHUP) {
       RTR42_LOG_INFO("SIGHUP: re-reading SLURM and polling the sources now");
       if (config_) CheckConfig();
+      if (ssh_) ssh_->ReloadKeys();
       loop_->Reload();
       Wait();
       return;
@@ -189,6 +193,7 @@ class SignalHandler {
   rtr::asio::io_context& io_;
   daemon::SourceLoop* const loop_;
   rtr::Server* const server_;
+  ssh::SshServer* const ssh_;  // or null
   rtr::asio::io_context* const http_io_;
   const rtr::ErrorCode stop_notice_;
 };
@@ -225,6 +230,7 @@ int Main(int argc, char** argv) {
     // Everything that can be checked without opening a source.
     absl::Status checked = ParseLogLevel(config.log_level).status();
     if (checked.ok()) checked = daemon::ServerOptionsFrom(config).status();
+    if (checked.ok()) checked = daemon::SshOptionsFrom(config, /*check=*/true).status();
     if (!checked.ok()) return Fail(checked);
     std::cout << (file ? file->path : std::string("the command line")) << ": ok, "
               << (file && !file->sections.empty() && !tools::HasAnySource(args)
@@ -240,6 +246,8 @@ int Main(int argc, char** argv) {
 
   absl::StatusOr<rtr::ServerOptions> options = daemon::ServerOptionsFrom(config);
   if (!options.ok()) return Fail(options.status());
+  absl::StatusOr<std::optional<ssh::SshServerOptions>> ssh_options = daemon::SshOptionsFrom(config);
+  if (!ssh_options.ok()) return Fail(ssh_options.status());
   if (uint64_t files = RaiseOpenFileLimit(); files < options->max_connections + 64) {
     RTR42_LOG_WARNING("open file limit %d is below --max-connections %d", files,
                       options->max_connections);
@@ -253,6 +261,17 @@ int Main(int argc, char** argv) {
   rtr::asio::io_context io;
   rtr::Server server(io, *options);
   if (absl::Status s = server.Start(); !s.ok()) return Fail(s);
+  // RTR over SSH: its own thread terminates SSH and hands each rpki-rtr
+  // channel to `server` as a session like any other.
+  std::unique_ptr<ssh::SshServer> ssh_server;
+  if (*ssh_options) {
+    ssh_server = std::make_unique<ssh::SshServer>(
+        std::move(**ssh_options),
+        [&server](int fd, const rtr::tcp::endpoint& peer, const std::string& user) {
+          server.AdoptSsh(fd, peer, user);
+        });
+    if (absl::Status s = ssh_server->Start(); !s.ok()) return Fail(s);
+  }
   // A restored set is served until the source has answered: routers keep
   // their serial and get diffs.
   if ((*history)->current()) server.Publish((*history)->current());
@@ -277,7 +296,7 @@ int Main(int argc, char** argv) {
     absl::StatusOr<rtr::tcp::endpoint> e = rtr::ParseListenAddress(config.http);
     if (!e.ok()) return Fail(e.status());
     http_server = std::make_unique<http::HttpServer>(http_io, *e);
-    daemon::RegisterEndpoints(http_server.get(), &loop, &server,
+    daemon::RegisterEndpoints(http_server.get(), &loop, &server, ssh_server.get(),
                               daemon::EndpointOptionsFrom(config));
     if (absl::Status s = http_server->Start(); !s.ok()) return Fail(s);
     http_thread = std::thread([&http_io] {
@@ -286,10 +305,11 @@ int Main(int argc, char** argv) {
     });
   }
   loop.Start();
-  SignalHandler signals(io, &loop, &server, http_server ? &http_io : nullptr,
+  SignalHandler signals(io, &loop, &server, ssh_server.get(), http_server ? &http_io : nullptr,
                         *daemon::StopNoticeFrom(config), file ? &*file : nullptr,
                         OptionsOnCommandLine(argc, argv));
   RunThreads(io, config.threads);
+  if (ssh_server) ssh_server->Stop();  // after the drain: farewells cross the SSH bridges too
   http_io.stop();
   if (http_thread.joinable()) http_thread.join();
   loop.Stop();

@@ -12,6 +12,7 @@
 #include "roa/vrp_format.h"
 #include "rtr/client.h"
 #include "rtr/server.h"
+#include "ssh/tunnel.h"
 
 namespace rtr42 {
 namespace {
@@ -21,11 +22,31 @@ int Fail(const absl::Status& status) {
   return 2;
 }
 
-// The client options for `address` from the command line.
+// The client options for `address` from the command line. USER@HOST:PORT
+// is RTR over SSH (RFC 8210 section 9.1) with --ssh-key.
 absl::StatusOr<rtr::RtrClient::Options> ClientOptions(const std::string& address,
                                                       const Args& args) {
   rtr::RtrClient::Options options;
-  if (absl::Status s = rtr::SplitHostPort(address, &options.host, &options.port); !s.ok()) return s;
+  if (address.find('@') != std::string::npos) {
+    ssh::SshTunnelOptions ssh;
+    if (absl::Status s = ssh::ParseSshTarget(address, &ssh); !s.ok()) return s;
+    if (!args.Has("ssh-key")) {
+      return absl::InvalidArgumentError(absl::StrCat(address, ": RTR over SSH needs --ssh-key"));
+    }
+    ssh.private_key = args.Get("ssh-key");
+    ssh.known_hosts = args.Get("ssh-known-hosts");
+    options.host = ssh.host;
+    options.port = ssh.port;
+    options.dial = [ssh]() -> absl::StatusOr<rtr::RtrClient::Options::Dialed> {
+      absl::StatusOr<std::unique_ptr<ssh::SshTunnel>> tunnel = ssh::SshTunnel::Open(ssh);
+      if (!tunnel.ok()) return tunnel.status();
+      int fd = (*tunnel)->TakeClientFd();
+      return rtr::RtrClient::Options::Dialed{fd,
+                                             std::shared_ptr<ssh::SshTunnel>(std::move(*tunnel))};
+    };
+  } else if (absl::Status s = rtr::SplitHostPort(address, &options.host, &options.port); !s.ok()) {
+    return s;
+  }
   if (args.Has("version")) {
     std::string v = args.Get("version");
     if (v.size() != 1 || v[0] < '0' || v[0] > '0' + rtr::kMaxVersion)
@@ -71,7 +92,8 @@ absl::StatusOr<std::unique_ptr<rtr::RtrClient>> Dump(const std::string& address,
 }
 
 // Prints what only one of two caches holds; exit 1 if anything.
-int Compare(const rtr::RtrClient& client, const rtr::RtrClient& other, const Args& args) {
+int Compare(const rtr::RtrClient& client, const rtr::RtrClient& other, const std::string& address,
+            const Args& args) {
   roa::VrpDiff diff = roa::Diff(other.set(), client.set());
   for (const roa::Vrp& v : diff.announced) std::cout << "< " << v.ToString() << "\n";
   for (const roa::Vrp& v : diff.withdrawn) std::cout << "> " << v.ToString() << "\n";
@@ -79,10 +101,10 @@ int Compare(const rtr::RtrClient& client, const rtr::RtrClient& other, const Arg
   for (const roa::RouterKey& k : diff.key_withdrawn) std::cout << "> " << k.ToString() << "\n";
   for (const roa::Aspa& a : diff.aspa_announced) std::cout << "< " << a.ToString() << "\n";
   for (const roa::Aspa& a : diff.aspa_withdrawn) std::cout << "> " << a.ToString() << "\n";
-  std::cerr << absl::StrFormat(
-      "rtr-dump: %d records only in %s, %d only in %s\n",
-      diff.announced.size() + diff.aspa_announced.size(), args.Get("connect"),
-      diff.withdrawn.size() + diff.aspa_withdrawn.size(), args.Get("compare"));
+  std::cerr << absl::StrFormat("rtr-dump: %d records only in %s, %d only in %s\n",
+                               diff.announced.size() + diff.aspa_announced.size(), address,
+                               diff.withdrawn.size() + diff.aspa_withdrawn.size(),
+                               args.Get("compare"));
   return diff.empty() ? 0 : 1;
 }
 
@@ -154,6 +176,13 @@ int Monitor(const Args& args) {
 
 void AddOptions(Args* args) {
   args->AddOption("connect", "HOST:PORT", "the cache to query");
+  args->AddOption("ssh", "USER@HOST:PORT",
+                  "the cache to query over SSH (RFC 8210 9.1); any cache address may be "
+                  "USER@HOST:PORT");
+  args->AddOption("ssh-key", "FILE", "for SSH: the private key to authenticate with");
+  args->AddOption("ssh-known-hosts", "FILE",
+                  "for SSH: the cache's host key must be in this file (default "
+                  "~/.ssh/known_hosts)");
   args->AddOption("version", "0|1|2",
                   "RTR version, fixed (default: 2, falling back as the cache asks)");
   args->AddOption("format", "FMT", "json (default), csv or bird2");
@@ -187,20 +216,21 @@ int Main(int argc, char** argv) {
   if (!args.positional().empty()) {
     return Fail(absl::InvalidArgumentError("unexpected argument '" + args.positional()[0] + "'"));
   }
-  if (!args.Has("connect")) {
-    return Fail(absl::InvalidArgumentError("--connect HOST:PORT is required"));
+  if (args.Has("connect") == args.Has("ssh")) {
+    return Fail(absl::InvalidArgumentError("give --connect HOST:PORT or --ssh USER@HOST:PORT"));
   }
+  const std::string address = args.Has("ssh") ? args.Get("ssh") : args.Get("connect");
   absl::StatusOr<roa::OutputFormat> format = roa::ParseOutputFormat(args.Get("format", "json"));
   if (!format.ok()) return Fail(format.status());
   if (*format == roa::OutputFormat::kBird1) {
     return Fail(absl::InvalidArgumentError("use json, csv or bird2"));
   }
-  absl::StatusOr<std::unique_ptr<rtr::RtrClient>> client = Dump(args.Get("connect"), args);
+  absl::StatusOr<std::unique_ptr<rtr::RtrClient>> client = Dump(address, args);
   if (!client.ok()) return Fail(client.status());
   if (args.Has("compare")) {
     absl::StatusOr<std::unique_ptr<rtr::RtrClient>> other = Dump(args.Get("compare"), args);
     if (!other.ok()) return Fail(other.status());
-    return Compare(**client, **other, args);
+    return Compare(**client, **other, address, args);
   }
   roa::FormatOptions options;
   options.generated = absl::ToUnixSeconds(absl::Now());

@@ -19,6 +19,22 @@ grep -q -- '--config /etc/rtr42/rtr42d.toml' "$root/docker/systemd/rtr42d.servic
 sed 's/^# \(\[source\.\|json = \|rtr-upstream = \|poll-interval = \)/\1/' "$root/docker/rtr42d.toml" > "$WORK/all.toml"
 "$TOOLS/rtr42d" --config "$WORK/all.toml" --check-config | grep -q ': ok, 3 sources$' \
   || { cat "$WORK/all.toml"; fail "the example's commented sources do not pass --check-config"; }
+# Its commented SSH settings, pointed at files here, pass too; an authorized
+# keys line with an option rtr42d cannot honour is refused, by file:line.
+if command -v ssh-keygen >/dev/null; then
+  sed -e 's/^# \(ssh-\)/\1/' -e "s|/var/lib/rtr42/|$WORK/|; s|/etc/rtr42/|$WORK/|" \
+    "$root/docker/rtr42d.toml" > "$WORK/ssh.toml"
+  grep -q '^ssh-listen' "$WORK/ssh.toml" || fail "docker/rtr42d.toml has no commented ssh-listen"
+  ssh-keygen -q -t ed25519 -N '' -C router1 -f "$WORK/router1"
+  cp "$WORK/router1.pub" "$WORK/ssh_authorized_keys"
+  "$TOOLS/rtr42d" --config "$WORK/ssh.toml" --check-config > /dev/null \
+    || fail "the example's SSH settings do not pass --check-config"
+  echo "from=\"10.0.0.0/8\" $(cat "$WORK/router1.pub")" >> "$WORK/ssh_authorized_keys"
+  if "$TOOLS/rtr42d" --config "$WORK/ssh.toml" --check-config > /dev/null 2> "$WORK/ssh.err"; then
+    fail "an authorized key with from= passed --check-config"
+  fi
+  grep -q "ssh_authorized_keys:2: option 'from=" "$WORK/ssh.err" || fail "check-config: $(cat "$WORK/ssh.err")"
+fi
 
 "$TOOLS/bird-rpki-lint" "$root/docker/bird/bird.conf" || fail "bird-rpki-lint flags docker/bird/bird.conf"
 if command -v bird >/dev/null; then
