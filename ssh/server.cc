@@ -65,6 +65,7 @@ struct SshServer::Connection {
   std::string user;
   std::string key;  // the authorized key it authenticated with: comment and fingerprint
   bool authenticated = false;
+  bool offered_key = false;  // any publickey request came
   int auth_failures = 0;
   bool failure_logged = false;
   Clock::time_point deadline;     // of the handshake, or of closing
@@ -297,7 +298,8 @@ void SshServer::Accept(Listener& listener) {
   ssh_set_message_callback(c->session, &SshServer::OnOtherMessage, c.get());
   ssh_set_blocking(c->session, 0);
   if (ssh_handle_key_exchange(c->session) == SSH_ERROR) {
-    RTR42_LOG_WARNING("SSH connection from %s: %s", c->peer_name, ssh_get_error(c->session));
+    RTR42_LOG_INFO("SSH connection from %s closed before the key exchange: %s", c->peer_name,
+                   ssh_get_error(c->session));
     ssh_free(c->session);
     return;
   }
@@ -322,6 +324,16 @@ void SshServer::Drive(Connection& c, short session_events, short local_events) {
         const char* error = ssh_get_error(c.session);
         c.end_reason = absl::StrCat("closed during the handshake",
                                     error && *error ? absl::StrCat(": ", error) : "");
+        const char* cipher = ssh_get_cipher_in(c.session);
+        bool keys_exchanged = cipher != nullptr && std::strcmp(cipher, "none") != 0;
+        if (!c.offered_key && c.auth_failures == 0 && keys_exchanged) {
+          // BIRD with an RSA key: its libssh decides which keys to offer
+          // before our EXT_INFO (server-sig-algs) has reached it, finds
+          // only SHA-1 "ssh-rsa" and offers nothing.
+          absl::StrAppend(&c.end_reason,
+                          " (the client offered no key; a BIRD with an RSA key does this: "
+                          "give it an Ed25519 or ECDSA key)");
+        }
       } else {
         c.end_reason = "closed by peer";
       }
@@ -487,6 +499,7 @@ void SshServer::Free(Connection& c, const std::string& why) {
 
 int SshServer::OnAuthPubkey(ssh_session, const char* user, ssh_key key, char state, void* data) {
   auto& c = *static_cast<Connection*>(data);
+  c.offered_key = true;
   std::optional<AuthorizedKey> found = c.server->keys_->Find(key);
   if (!found) {
     c.server->AuthFailure(c, absl::StrCat("user ", user, ": key ", Fingerprint(key), " is not in ",

@@ -101,6 +101,10 @@ absl::StatusOr<std::unique_ptr<SshTunnel>> SshTunnel::Open(const SshTunnelOption
         absl::StrCat("SSH key ", options.private_key, ": not a readable, unencrypted private key"));
   }
   UniqueKey owned(key);
+  // "none" first, as OpenSSH's client does: its answer comes after the
+  // server's EXT_INFO, so libssh then knows the server takes rsa-sha2
+  // signatures (without it an RSA key is never offered).
+  (void)ssh_userauth_none(t->session_, nullptr);
   if (ssh_userauth_publickey(t->session_, nullptr, key) != SSH_AUTH_SUCCESS) {
     return absl::PermissionDeniedError(absl::StrCat("SSH ", where, ": the key ",
                                                     options.private_key, " (", Fingerprint(key),

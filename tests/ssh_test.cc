@@ -30,11 +30,12 @@ using ::rtr42::testing::V;
 using ::rtr42::testing::WriteFile;
 namespace asio = boost::asio;
 
-// A new Ed25519 key pair at `path` (private) and `path`.pub; returns the
+// A new key pair of `type` at `path` (private) and `path`.pub; returns the
 // public line.
-std::string MakeKey(const std::string& path, const std::string& comment) {
+std::string MakeKey(const std::string& path, const std::string& comment,
+                    const std::string& type = "ed25519") {
   EXPECT_EQ(::rtr42::testing::RunCommand(
-                absl::StrCat("ssh-keygen -q -t ed25519 -N '' -C ", comment, " -f ", path)),
+                absl::StrCat("ssh-keygen -q -t ", type, " -N '' -C ", comment, " -f ", path)),
             0);
   std::string line;
   ::rtr42::testing::RunCommand("cat " + path + ".pub", &line);
@@ -190,6 +191,21 @@ TEST_F(SshServerTest, AnAuthorizedKeyGetsTheSetOverTheSubsystem) {
   EXPECT_FALSE(sync->reset);
   EXPECT_EQ(sync->announced, 1u);
   EXPECT_EQ((*client)->size(), 3u);
+}
+
+// RFC 8210 section 9.1: caches MUST accept RSA and SHOULD accept ECDSA.
+TEST_F(SshServerTest, RsaAndEcdsaKeysAreAccepted) {
+  Start();
+  std::string rsa = MakeKey(dir_.path() + "/rsa", "rsa-router", "rsa");
+  std::string ecdsa = MakeKey(dir_.path() + "/ecdsa", "ecdsa-router", "ecdsa");
+  absl::SleepFor(absl::Milliseconds(1100));  // a new modification time
+  WriteFile(dir_.path() + "/authorized_keys", router_key_line_ + rsa + ecdsa);
+  for (const char* key : {"rsa", "ecdsa"}) {
+    absl::StatusOr<std::unique_ptr<rtr::RtrClient>> client = rtr::RtrClient::Connect(Client(key));
+    ASSERT_TRUE(client.ok()) << key << ": " << client.status();
+    ASSERT_TRUE((*client)->Reset().ok()) << key;
+    EXPECT_EQ((*client)->size(), 2u) << key;
+  }
 }
 
 TEST_F(SshServerTest, ALargeSetArrivesWhole) {

@@ -5,7 +5,11 @@
 # the registry:
 #  * the host key is made at first start (its fingerprint logged) and kept
 #    across a restart;
-#  * both BIRDs' tables equal the compiled set; a registry move reaches them
+#  * both BIRDs' tables equal the compiled set (BIRD 2.0.12 with an Ed25519
+#    and with an ECDSA key; rtr-dump with an RSA key: BIRD's libssh client
+#    offers an RSA key only if the server's EXT_INFO came before it
+#    authenticates, which a libssh server sends one round trip too late, see
+#    the README); a registry move reaches them
 #    as a diff in the same session;
 #  * a BIRD whose key is not in the authorized keys never gets a session (the
 #    failure is logged and counted); one whose known_hosts holds another key
@@ -27,10 +31,13 @@ key bird_key bird@router1
 key stranger stranger@elsewhere
 key later later@router2
 key impostor impostor
+ssh-keygen -q -t ecdsa -N '' -C ecdsa@router3 -f "$WORK/ecdsa_key"
+ssh-keygen -q -t rsa -b 3072 -N '' -C rsa@router4 -f "$WORK/rsa_key"
 # Written as operators write them: an option that only restricts, comments.
 {
   echo "# routers allowed to fetch ROAs over SSH"
   echo "restrict,no-pty $(cat "$WORK/bird_key.pub")"
+  cat "$WORK/ecdsa_key.pub" "$WORK/rsa_key.pub"
 } > "$WORK/authorized_keys"
 
 port=$(free_port); sport=$(free_port); hport=$(free_port)
@@ -58,6 +65,7 @@ roa4 table dn42_roa4;
 roa6 table dn42_roa6;
 roa4 table s4;
 roa4 table w4;
+roa4 table e4;
 protocol rpki rtr42 {
   roa4 { table dn42_roa4; };
   roa6 { table dn42_roa6; };
@@ -70,6 +78,12 @@ protocol rpki rtr42 {
   retry keep 2;
   refresh keep 600;
   expire keep 7200;
+}
+protocol rpki ecdsa {
+  roa4 { table e4; };
+  remote 127.0.0.1 port $sport;
+  transport ssh { bird private key "$WORK/ecdsa_key"; remote public key "$WORK/known_hosts"; user "ecdsa"; };
+  retry keep 2;
 }
 protocol rpki stranger {
   roa4 { table s4; };
@@ -89,6 +103,7 @@ bird_wait_tables from 30 rtr42d
 session=$(bird_field "Session ID")
 serial=$(bird_field "Serial number")
 grep -q "(SSH bird): RTR version 1" "$WORK/rtr42d.log" || fail "BIRD 2.0.12's session is not logged as SSH"
+wait_for 20 grep -q "(SSH ecdsa): RTR version 1" "$WORK/rtr42d.log" || fail "BIRD 2.0.12 with an ECDSA key got no session"
 echo "BIRD $(bird --version 2>&1 | awk '{print $NF}') over SSH: session $session serial $serial, $(wc -l < "$WORK/got4") + $(wc -l < "$WORK/got6") VRPs"
 
 # --- BIRD 2.17 in the Debian 13 chroot, where one can be made
@@ -144,6 +159,9 @@ echo "refused: an unauthorized key (logged, counted), and by BIRD a host key it 
   --version 1 --format csv --output "$WORK/ssh.csv" || fail "rtr-dump --ssh"
 "$TOOLS/rtr-dump" --connect "127.0.0.1:$port" --version 1 --format csv --output "$WORK/tcp.csv"
 cmp -s "$WORK/ssh.csv" "$WORK/tcp.csv" || fail "rtr-dump --ssh and --connect differ"
+"$TOOLS/rtr-dump" --ssh "rsa@127.0.0.1:$sport" --ssh-key "$WORK/rsa_key" --ssh-known-hosts "$WORK/known_hosts" \
+  --version 1 --format csv --output "$WORK/rsa.csv" || fail "rtr-dump --ssh with an RSA key"
+cmp -s "$WORK/rsa.csv" "$WORK/tcp.csv" || fail "rtr-dump --ssh with an RSA key got another set"
 if "$TOOLS/rtr-dump" --ssh "dump@127.0.0.1:$sport" --ssh-key "$WORK/bird_key" \
   --ssh-known-hosts "$WORK/wrong_known_hosts" --timeout 5 > /dev/null 2> "$WORK/wrong.txt"; then
   fail "rtr-dump accepted a wrong host key"
