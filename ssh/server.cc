@@ -240,7 +240,10 @@ void SshServer::Run() {
 void SshServer::Accept(Listener& listener) {
   tcp::endpoint peer;
   socklen_t length = static_cast<socklen_t>(peer.capacity());
-  int fd = ::accept4(listener.fd, peer.data(), &length, SOCK_CLOEXEC);
+  // Non-blocking: libssh leaves the descriptor as it is given, and one
+  // blocking write to a router that stopped reading would stall the thread
+  // every SSH connection shares.
+  int fd = ::accept4(listener.fd, peer.data(), &length, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (fd < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) return;
     if (!listener.failing) {
