@@ -1,5 +1,6 @@
 // Interpreter: runs one BIRD filter symbolically, path by path, with user
-// functions inlined (to kMaxCallDepth) and at most kMaxPaths paths (more
+// functions inlined (to kMaxCallDepth, a recursive one kMaxRecursion
+// times) and at most kMaxPaths paths (more
 // are merged, with a warning). Statements (interpreter_statements.cc) split
 // and end paths and record tag writes and removals; expressions
 // (interpreter_expressions.cc) evaluate to Values. `config` and `out` must
@@ -22,6 +23,11 @@ namespace rtr42::lint {
 
 constexpr size_t kMaxPaths = 4096;
 constexpr int kMaxCallDepth = 16;
+// A function that calls itself (directly or not) is inlined this many times
+// on one call stack; deeper calls are unknown values. Its body's effects are
+// all seen by then, and each level can double the paths: unrolled to
+// kMaxCallDepth, one recursive function with an `if` cost seconds.
+constexpr int kMaxRecursion = 2;
 // Passes over every filter with the tags found to hold validation state.
 constexpr int kMaxCarrierPasses = 3;
 
@@ -121,6 +127,7 @@ class Interpreter {
   const Config& config_;
   Analysis* out_;
   int call_depth_ = 0;
+  std::map<std::string, int> inlining_;  // functions on the call stack, with their depth
   int define_depth_ = 0;
   std::map<const Expr*, bool> calls_cache_;
   bool limit_warned_ = false;

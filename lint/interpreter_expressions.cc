@@ -391,8 +391,10 @@ Value Interpreter::CheckValue(const Expr& e) {
 Interpreter::Results Interpreter::EvalCall(const Expr& e, Path p) {
   if (IsCheck(e.text)) return One(std::move(p), CheckValue(e));
   auto fn = config_.functions.find(e.text);
-  if (fn == config_.functions.end() || call_depth_ >= kMaxCallDepth) {
-    // A built-in (defined(), format(), ...) or too deep: unknown, tainted by its arguments.
+  if (fn == config_.functions.end() || call_depth_ >= kMaxCallDepth ||
+      inlining_[e.text] >= kMaxRecursion) {
+    // A built-in (defined(), format(), ...), too deep or recursing again:
+    // unknown, tainted by its arguments.
     Value v;
     for (const ExprPtr& a : e.args) {
       if (!a) continue;
@@ -411,7 +413,9 @@ Interpreter::Results Interpreter::EvalCall(const Expr& e, Path p) {
     p.env[f.params[i]] = i < args.size() ? args[i] : Unknown();
   for (const std::string& local : f.locals) p.env[local] = UnsetValue();
   ++call_depth_;
+  ++inlining_[e.text];
   Paths ends = Exec(f.body, {std::move(p)});
+  --inlining_[e.text];
   --call_depth_;
   Results out;
   for (Path& q : ends) {
