@@ -484,8 +484,8 @@ void SshServer::Refused(Connection& c, const std::string& what) {
 
 void SshServer::Free(Connection& c, const std::string& why) {
   --stats_.open;
-  if (c.state == kHandshake) --stats_.handshaking;
   if (c.state == kHandshake) {
+    --stats_.handshaking;
     RTR42_LOG_INFO("SSH %s: connection closed: %s", c.peer_name, why);
   } else {
     RTR42_LOG_DEBUG("SSH %s: connection closed: %s", c.peer_name, why);

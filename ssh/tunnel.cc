@@ -11,7 +11,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "rtr/client.h"
 #include "ssh/key.h"
 
 namespace rtr42::ssh {
@@ -193,6 +192,15 @@ SshTunnel::~SshTunnel() {
   for (int fd : {local_, client_, wake_}) {
     if (fd >= 0) ::close(fd);
   }
+}
+
+std::function<absl::StatusOr<rtr::RtrClient::Options::Dialed>()> DialRtr(SshTunnelOptions options) {
+  return [options]() -> absl::StatusOr<rtr::RtrClient::Options::Dialed> {
+    absl::StatusOr<std::unique_ptr<SshTunnel>> tunnel = SshTunnel::Open(options);
+    if (!tunnel.ok()) return tunnel.status();
+    int fd = (*tunnel)->TakeClientFd();
+    return rtr::RtrClient::Options::Dialed{fd, std::shared_ptr<SshTunnel>(std::move(*tunnel))};
+  };
 }
 
 }  // namespace rtr42::ssh

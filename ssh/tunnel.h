@@ -14,12 +14,14 @@
 #include <libssh/libssh.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "rtr/client.h"
 
 namespace rtr42::ssh {
 
@@ -54,6 +56,10 @@ class SshTunnel {
   int wake_ = -1;    // an eventfd: the destructor ends Pump()
   std::thread thread_;
 };
+
+// RtrClient::Options::dial for RTR over SSH: each call opens a tunnel and
+// gives the client its end, the tunnel kept alive with the socket.
+std::function<absl::StatusOr<rtr::RtrClient::Options::Dialed>()> DialRtr(SshTunnelOptions options);
 
 }  // namespace rtr42::ssh
 

@@ -138,13 +138,7 @@ class SshServerTest : public ::testing::Test {
     rtr::RtrClient::Options o;
     o.host = "127.0.0.1";
     o.timeout = absl::Seconds(10);
-    SshTunnelOptions tunnel = Tunnel(key);
-    o.dial = [tunnel]() -> absl::StatusOr<rtr::RtrClient::Options::Dialed> {
-      absl::StatusOr<std::unique_ptr<SshTunnel>> t = SshTunnel::Open(tunnel);
-      if (!t.ok()) return t.status();
-      int fd = (*t)->TakeClientFd();
-      return rtr::RtrClient::Options::Dialed{fd, std::shared_ptr<SshTunnel>(std::move(*t))};
-    };
+    o.dial = DialRtr(Tunnel(key));
     return o;
   }
   // Waits up to 10 s for `predicate`.

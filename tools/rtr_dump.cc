@@ -37,13 +37,7 @@ absl::StatusOr<rtr::RtrClient::Options> ClientOptions(const std::string& address
     ssh.known_hosts = args.Get("ssh-known-hosts");
     options.host = ssh.host;
     options.port = ssh.port;
-    options.dial = [ssh]() -> absl::StatusOr<rtr::RtrClient::Options::Dialed> {
-      absl::StatusOr<std::unique_ptr<ssh::SshTunnel>> tunnel = ssh::SshTunnel::Open(ssh);
-      if (!tunnel.ok()) return tunnel.status();
-      int fd = (*tunnel)->TakeClientFd();
-      return rtr::RtrClient::Options::Dialed{fd,
-                                             std::shared_ptr<ssh::SshTunnel>(std::move(*tunnel))};
-    };
+    options.dial = ssh::DialRtr(ssh);
   } else if (absl::Status s = rtr::SplitHostPort(address, &options.host, &options.port); !s.ok()) {
     return s;
   }
