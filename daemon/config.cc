@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/file_util.h"
+#include "daemon/webhook.h"
 #include "rtr/state_file.h"
 
 namespace rtr42::daemon {
@@ -57,6 +58,10 @@ void BindDaemonOptions(Args* args, DaemonConfig* c) {
   args->BindString("http", "ADDR:PORT",
                    "serve /metrics, /healthz, /rpki.json and /diagnostics here (off by default)",
                    &c->http);
+  args->BindString("webhook-secret-file", "FILE",
+                   "with --http: accept POST /api/v1/refresh signed (HMAC-SHA256, as Gitea and "
+                   "GitHub sign) with the secret in FILE, and poll the sources at once",
+                   &c->webhook_secret_file);
   args->BindInt("stale-after", "SECONDS",
                 "/healthz fails when a source has not answered for this long", &c->stale_after, 1,
                 86400 * 30);
@@ -123,6 +128,14 @@ absl::StatusOr<rtr::ServerOptions> ServerOptionsFrom(const DaemonConfig& c) {
     return notice.status();
   }
   return options;
+}
+
+absl::StatusOr<std::optional<std::string>> WebhookSecretFrom(const DaemonConfig& c) {
+  if (c.webhook_secret_file.empty()) return std::nullopt;
+  if (c.http.empty()) return absl::InvalidArgumentError("--webhook-secret-file needs --http");
+  absl::StatusOr<std::string> secret = ReadWebhookSecret(c.webhook_secret_file);
+  if (!secret.ok()) return secret.status();
+  return *secret;
 }
 
 absl::StatusOr<rtr::ErrorCode> StopNoticeFrom(const DaemonConfig& c) {

@@ -70,6 +70,7 @@ struct DaemonConfig {
 
   // Operations.
   std::string http;
+  std::string webhook_secret_file;  // POST /api/v1/refresh on --http
   int64_t stale_after = absl::ToInt64Seconds(EndpointOptions{}.stale_after);
   std::string log_level = "info";
 };
@@ -87,6 +88,9 @@ absl::StatusOr<std::optional<ssh::SshServerOptions>> SshOptionsFrom(const Daemon
 SourceLoopOptions SourceLoopOptionsFrom(const DaemonConfig& config);
 rtr::HistoryOptions HistoryOptionsFrom(const DaemonConfig& config);
 EndpointOptions EndpointOptionsFrom(const DaemonConfig& config);
+// The webhook's secret; nullopt without --webhook-secret-file. An error for
+// an unreadable or empty file, or without --http.
+absl::StatusOr<std::optional<std::string>> WebhookSecretFrom(const DaemonConfig& config);
 // The Error Report for version 2 sessions on SIGTERM.
 absl::StatusOr<rtr::ErrorCode> StopNoticeFrom(const DaemonConfig& config);
 

@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "daemon/metrics.h"
+#include "daemon/validity_report.h"
 #include "roa/vrp_format.h"
 
 namespace rtr42::daemon {
@@ -39,15 +40,61 @@ class JsonCache {
   uint16_t session_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
+http::Response JsonResponse(const http::Request& r, bh::status status, const nlohmann::json& j) {
+  return http::HttpServer::Make(
+      r, status, "application/json",
+      j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+// /api/v1/validity/{asn}/{prefix} or /validity?asn=&prefix=.
+http::Response Validity(const http::Request& r, const SourceLoop& loop, absl::string_view asn,
+                        absl::string_view prefix) {
+  absl::StatusOr<RouteQuery> query = ParseRouteQuery(asn, prefix);
+  if (!query.ok()) {
+    return JsonResponse(r, bh::status::bad_request,
+                        {{"error", std::string(query.status().message())}});
+  }
+  std::shared_ptr<const rtr::Update> current = loop.Current();
+  if (!current) {
+    return JsonResponse(r, bh::status::service_unavailable, {{"error", "no VRP set loaded yet"}});
+  }
+  return JsonResponse(r, bh::status::ok,
+                      ValidityReport(*current, loop.Status(), *query, absl::Now()));
+}
+
 }  // namespace
 
 void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr::Server* server,
-                       const ssh::SshServer* ssh, EndpointOptions options) {
+                       const ssh::SshServer* ssh, Webhook* webhook, EndpointOptions options) {
   using http::HttpServer;
-  http->Handle("/metrics", [loop, server, ssh](const http::Request& r) {
+  http->Handle("/metrics", [loop, server, ssh, webhook](const http::Request& r) {
     return HttpServer::Make(r, bh::status::ok, "text/plain; version=0.0.4; charset=utf-8",
-                            RenderMetrics(*loop, *server, ssh));
+                            RenderMetrics(*loop, *server, ssh, webhook));
   });
+  http->HandlePrefix("/api/v1/validity/", [loop](const http::Request& r) {
+    // The prefix has a '/' of its own: split at the first one after the ASN.
+    std::string rest = http::TargetPath(http::TargetOf(r)).substr(sizeof("/api/v1/validity/") - 1);
+    size_t slash = rest.find('/');
+    if (slash == std::string::npos) {
+      return JsonResponse(r, bh::status::bad_request,
+                          {{"error", "use /api/v1/validity/ASN/PREFIX"}});
+    }
+    return Validity(r, *loop, rest.substr(0, slash), rest.substr(slash + 1));
+  });
+  http->Handle("/validity", [loop](const http::Request& r) {
+    absl::string_view target = http::TargetOf(r);
+    std::optional<std::string> asn = http::QueryParameter(target, "asn");
+    std::optional<std::string> prefix = http::QueryParameter(target, "prefix");
+    if (!asn || !prefix) {
+      return JsonResponse(r, bh::status::bad_request,
+                          {{"error", "use /validity?asn=ASN&prefix=PREFIX"}});
+    }
+    return Validity(r, *loop, *asn, *prefix);
+  });
+  if (webhook) {
+    http->HandlePost("/api/v1/refresh",
+                     [webhook](const http::Request& r) { return webhook->Handle(r); });
+  }
   http->Handle("/healthz", [loop, options](const http::Request& r) {
     auto [code, text] = Health(loop->Status(), loop->Current().get(), options, absl::Now());
     return HttpServer::Make(r, code == 200 ? bh::status::ok : bh::status::service_unavailable,

@@ -160,16 +160,27 @@ void SshMetrics(const ssh::SshServer& ssh, PrometheusText* out) {
                s.requests_refused.load());
 }
 
+void WebhookMetrics(const Webhook& webhook, PrometheusText* out) {
+  Webhook::Stats s = webhook.stats();
+  out->Declare("rtr42_webhook_requests_total", PrometheusText::Type::kCounter,
+               "Calls of POST /api/v1/refresh by result (accepted, bad_signature, "
+               "rate_limited).");
+  out->Sample("rtr42_webhook_requests_total", {{"result", "accepted"}}, s.accepted);
+  out->Sample("rtr42_webhook_requests_total", {{"result", "bad_signature"}}, s.bad_signature);
+  out->Sample("rtr42_webhook_requests_total", {{"result", "rate_limited"}}, s.rate_limited);
+}
+
 }  // namespace
 
 std::string RenderMetrics(const SourceLoop& loop, const rtr::Server& server,
-                          const ssh::SshServer* ssh) {
+                          const ssh::SshServer* ssh, const Webhook* webhook) {
   PrometheusText out;
   std::shared_ptr<const rtr::Update> current = loop.Current();
   SetMetrics(current.get(), &out);
   SourceMetrics(loop.Status(), &out);
   ServerMetrics(server, &out);
   if (ssh) SshMetrics(*ssh, &out);
+  if (webhook) WebhookMetrics(*webhook, &out);
   return out.text();
 }
 

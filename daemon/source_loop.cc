@@ -152,6 +152,11 @@ void SourceLoop::Reload() {
   slurm_stamp_.reset();  // re-read it even if unchanged
 }
 
+void SourceLoop::PollNow() {
+  absl::MutexLock lock(&mutex_);
+  poll_now_ = true;
+}
+
 LoopStatus SourceLoop::Status() const {
   absl::MutexLock lock(&mutex_);
   LoopStatus status = status_;
@@ -271,6 +276,7 @@ bool SourceLoop::PollSource(size_t i) {
   st.revision = s.revision;
   st.generated = s.generated;
   if (s.diagnostic_list) st.diagnostics = s.diagnostic_list;
+  if (s.origins) st.origins = s.origins;
   if (!s.warning.empty()) {
     ++st.warnings;
     if (s.warning != st.warning) {

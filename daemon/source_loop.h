@@ -78,6 +78,7 @@ struct SourceStatus {
   size_t aspas = 0;
   std::string revision;
   std::shared_ptr<const std::vector<roa::Diagnostic>> diagnostics;
+  std::shared_ptr<const std::vector<roa::VrpOrigin>> origins;  // of its last set, by VRP
   // The source's own warning about its data (sources::VrpSnapshot::warning)
   // and how many sets came with one.
   std::string warning;
@@ -137,6 +138,9 @@ class SourceLoop {
   void ConfirmWithdrawals();
   // SIGHUP: re-reads the SLURM file and polls every source now.
   void Reload();
+  // Polls every source now (a webhook: the remote changed); requests that
+  // come before that poll began are one poll.
+  void PollNow();
   // One poll of every source, on the calling thread (tests). True if it
   // published a set.
   bool PollOnce();

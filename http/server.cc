@@ -27,6 +27,52 @@ bool IfNoneMatchMatches(absl::string_view header, absl::string_view etag) {
   return false;
 }
 
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// RFC 3986 section 2.1; a '%' not followed by two hex digits stays as it is.
+std::string PercentDecode(absl::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
+        HexValue(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
+      i += 2;
+    } else if (text[i] == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string TargetPath(absl::string_view target) {
+  return PercentDecode(target.substr(0, target.find('?')), /*plus_is_space=*/false);
+}
+
+std::optional<std::string> QueryParameter(absl::string_view target, absl::string_view name) {
+  size_t q = target.find('?');
+  if (q == absl::string_view::npos) return std::nullopt;
+  absl::string_view query = target.substr(q + 1);
+  query = query.substr(0, query.find('#'));
+  for (absl::string_view pair : absl::StrSplit(query, '&')) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    if (PercentDecode(kv.first, true) == name) return PercentDecode(kv.second, true);
+  }
+  return std::nullopt;
+}
+
 class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(tcp::socket socket, const HttpServer& server,
@@ -37,7 +83,7 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
   void Read() {
     parser_.emplace();
     parser_->header_limit(16 << 10);
-    parser_->body_limit(64 << 10);
+    parser_->body_limit(1 << 20);
     stream_.expires_after(std::chrono::seconds(30));
     beast_http::async_read(
         stream_, buffer_, *parser_,
@@ -101,6 +147,14 @@ HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Handle(const std::string& path, Handler handler) {
   handlers_[path] = std::move(handler);
+}
+
+void HttpServer::HandlePrefix(const std::string& prefix, Handler handler) {
+  prefix_handlers_[prefix] = std::move(handler);
+}
+
+void HttpServer::HandlePost(const std::string& path, Handler handler) {
+  post_handlers_[path] = std::move(handler);
 }
 
 absl::Status HttpServer::Start() {
@@ -184,19 +238,30 @@ Response HttpServer::MakeShared(const Request& request, beast_http::status statu
 }
 
 Response HttpServer::Dispatch(const Request& request) const {
-  if (request.method() != beast_http::verb::get && request.method() != beast_http::verb::head) {
+  std::string path = TargetPath(TargetOf(request));
+  const bool get =
+      request.method() == beast_http::verb::get || request.method() == beast_http::verb::head;
+  const bool post = request.method() == beast_http::verb::post;
+  if (auto it = post_handlers_.find(path); it != post_handlers_.end()) {
+    if (post) return it->second(request);
+    Response r = Make(request, beast_http::status::method_not_allowed, "text/plain", "POST only\n");
+    r.set(beast_http::field::allow, "POST");
+    return r;
+  }
+  if (!get) {
     Response r =
         Make(request, beast_http::status::method_not_allowed, "text/plain", "GET or HEAD only\n");
     r.set(beast_http::field::allow, "GET, HEAD");
     return r;
   }
-  std::string target(request.target());
-  if (size_t q = target.find('?'); q != std::string::npos) target.resize(q);
-  auto it = handlers_.find(target);
-  if (it == handlers_.end()) {
-    return Make(request, beast_http::status::not_found, "text/plain", "not found\n");
+  if (auto it = handlers_.find(path); it != handlers_.end()) return it->second(request);
+  // The longest registered prefix of `path`: the last key not above it
+  // that is a prefix, walking down.
+  for (auto it = prefix_handlers_.upper_bound(path); it != prefix_handlers_.begin();) {
+    --it;
+    if (absl::StartsWith(path, it->first)) return it->second(request);
   }
-  return it->second(request);
+  return Make(request, beast_http::status::not_found, "text/plain", "not found\n");
 }
 
 }  // namespace rtr42::http

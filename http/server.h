@@ -1,7 +1,9 @@
 // HttpServer: a small HTTP/1.1 server (Boost.Beast) for the daemon's
-// operational endpoints. Handlers are registered by exact path and run on the
-// connection's strand; they must be quick and must not block. GET and HEAD
-// only; keep-alive; a 30 s limit on every read and write.
+// operational endpoints. Handlers are registered by exact path (or by a path
+// prefix, "/api/v1/validity/") and run on the connection's strand; they must
+// be quick and must not block. GET and HEAD, and POST where a handler is
+// registered for it (a body of at most 1 MiB); keep-alive; a 30 s limit on
+// every read and write.
 #ifndef RTR42_HTTP_SERVER_H_
 #define RTR42_HTTP_SERVER_H_
 
@@ -11,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -57,6 +60,16 @@ using Handler = std::function<Response(const Request&)>;
 // 13.1.2: "*", a list, weak "W/" tags compared weakly)?
 bool IfNoneMatchMatches(absl::string_view header, absl::string_view etag);
 
+// The request's target ("/validity?asn=..."), as an absl::string_view.
+inline absl::string_view TargetOf(const Request& request) {
+  return {request.target().data(), request.target().size()};
+}
+// The path of a request target, without its query, percent-decoded.
+std::string TargetPath(absl::string_view target);
+// The value of `name` in the target's query ("?asn=AS1&prefix=10.0.0.0%2F8"),
+// percent-decoded, '+' as a space; nullopt when absent.
+std::optional<std::string> QueryParameter(absl::string_view target, absl::string_view name);
+
 class HttpServer {
  public:
   // At most `max_connections` connections at once; more are closed at
@@ -65,7 +78,13 @@ class HttpServer {
   HttpServer(asio::io_context& io, tcp::endpoint endpoint, size_t max_connections = 256);
   ~HttpServer();
 
+  // GET and HEAD of `path`.
   void Handle(const std::string& path, Handler handler);
+  // GET and HEAD of every path that starts with `prefix` (and has no exact
+  // handler); the longest such prefix wins.
+  void HandlePrefix(const std::string& prefix, Handler handler);
+  // POST to `path`.
+  void HandlePost(const std::string& path, Handler handler);
   absl::Status Start();
   void Stop();
   tcp::endpoint local_endpoint() const;
@@ -89,6 +108,8 @@ class HttpServer {
   tcp::endpoint endpoint_;
   tcp::acceptor acceptor_;
   std::map<std::string, Handler> handlers_;
+  std::map<std::string, Handler> prefix_handlers_;
+  std::map<std::string, Handler> post_handlers_;
   const size_t max_connections_;
   std::shared_ptr<std::atomic<size_t>> connections_ = std::make_shared<std::atomic<size_t>>(0);
   bool at_limit_ = false;  // logged; reset when below again

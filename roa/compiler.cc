@@ -340,4 +340,42 @@ std::vector<Diagnostic> RegistryCompiler::Diagnostics() const {
   return out;
 }
 
+std::vector<VrpOrigin> RegistryCompiler::Origins() const {
+  std::vector<VrpOrigin> out;
+  for (const auto& [path, entry] : objects_) {
+    if (entry.vrps.empty()) continue;
+    const RouteObject& object = entry.object;
+    const FilterPolicy* policy = PolicyFor(object.prefix.family());
+    const FilterRule* rule = policy ? policy->Match(object.prefix) : nullptr;
+    for (const Vrp& vrp : entry.vrps) {
+      VrpOrigin o;
+      o.vrp = vrp;
+      o.file = object.path;
+      o.line = object.prefix_line;
+      o.object = object.name;
+      o.max_length_line = object.has_max_length ? object.max_length_line : 0;
+      if (object.has_max_length && object.max_length == vrp.max_length) {
+        o.max_length_from = VrpOrigin::MaxLengthFrom::kAttribute;
+      } else if (rule != nullptr && vrp.max_length == rule->max_length &&
+                 (!object.has_max_length || object.max_length > rule->max_length)) {
+        o.max_length_from = VrpOrigin::MaxLengthFrom::kRule;
+      } else {
+        o.max_length_from = VrpOrigin::MaxLengthFrom::kPrefix;
+      }
+      if (rule != nullptr) {
+        o.rule_number = rule->number;
+        o.rule_file = policy->path();
+        o.rule_line = rule->line;
+        o.rule_text = absl::StrCat(rule->permit ? "permit " : "deny ", rule->network.ToString(),
+                                   " ", rule->min_length, "-", rule->max_length);
+      }
+      out.push_back(std::move(o));
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const VrpOrigin& a, const VrpOrigin& b) {
+    return std::tie(a.vrp, a.file) < std::tie(b.vrp, b.file);
+  });
+  return out;
+}
+
 }  // namespace rtr42::roa

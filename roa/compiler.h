@@ -68,6 +68,28 @@ RouteObject ParseRouteObject(std::string path, Family family, absl::string_view 
 void CompileRouteObject(const RouteObject& object, const FilterPolicy* policy,
                         std::vector<Vrp>* vrps, std::vector<Diagnostic>* diagnostics);
 
+// Where a VRP came from: the route object that gives it (its file and the
+// line of its key) and the filter rule that admitted it, and what set the
+// VRP's max length. Several objects may give one VRP; each is an origin.
+struct VrpOrigin {
+  enum class MaxLengthFrom {
+    kAttribute,  // the object's max-length, as written
+    kRule,       // the rule's MaxLen (no max-length, or one above it)
+    kPrefix,     // the prefix length (no max-length and no policy, or one below it)
+  };
+  Vrp vrp;
+  std::string file;  // registry-relative path
+  int line = 0;      // of the route:/route6: attribute
+  std::string object;
+  MaxLengthFrom max_length_from = MaxLengthFrom::kPrefix;
+  int max_length_line = 0;  // of the max-length attribute, when it has one
+  // The rule (number 0 and no file: the family has no policy).
+  int rule_number = 0;
+  std::string rule_file;
+  int rule_line = 0;
+  std::string rule_text;  // "permit 172.20.0.0/14 21-29"
+};
+
 class RegistryCompiler {
  public:
   // Applies a delta. All or nothing: if a filter file in it does not parse,
@@ -83,6 +105,9 @@ class RegistryCompiler {
   VrpSet BuildSet() const;
   // Every diagnostic, sorted by file and line.
   std::vector<Diagnostic> Diagnostics() const;
+  // The origin of every VRP, sorted by VRP (then file): what /validity
+  // explains a VRP with. One walk of the objects.
+  std::vector<VrpOrigin> Origins() const;
 
   size_t object_count() const { return objects_.size(); }
   const std::string& revision() const { return revision_; }

@@ -22,6 +22,7 @@ absl::StatusOr<std::optional<VrpSnapshot>> RegistryVrpSource::Poll() {
   auto diagnostics = std::make_shared<const std::vector<roa::Diagnostic>>(compiler_.Diagnostics());
   snapshot.diagnostics = diagnostics->size();
   snapshot.diagnostic_list = std::move(diagnostics);
+  snapshot.origins = std::make_shared<const std::vector<roa::VrpOrigin>>(compiler_.Origins());
   snapshot.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return snapshot;
 }

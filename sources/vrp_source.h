@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "roa/compiler.h"
 #include "roa/diagnostic.h"
 #include "roa/vrp.h"
 
@@ -34,7 +35,9 @@ struct VrpSnapshot {
   size_t parsed = 0;       // objects read for this snapshot
   size_t diagnostics = 0;  // dropped or adjusted
   std::shared_ptr<const std::vector<roa::Diagnostic>> diagnostic_list;  // registry sources
-  double seconds = 0;                                                   // time to read and compile
+  // Registry sources: where each VRP came from, sorted by VRP.
+  std::shared_ptr<const std::vector<roa::VrpOrigin>> origins;
+  double seconds = 0;  // time to read and compile
   // Served all the same, but said once and counted: the data is old (a JSON
   // file's metadata.generated beyond --json-max-age).
   std::string warning;

@@ -25,6 +25,7 @@ class HttpServerTest : public ::testing::Test {
     server_->Handle("/doc", [this](const Request& r) {
       return HttpServer::MakeShared(r, beast_http::status::ok, "text/plain", doc_);
     });
+    if (more_handlers_) more_handlers_(*server_);
     ASSERT_TRUE(server_->Start().ok());
     port_ = server_->local_endpoint().port();
     thread_ = std::thread([this] {
@@ -60,6 +61,7 @@ class HttpServerTest : public ::testing::Test {
   }
 
   asio::io_context io_;
+  std::function<void(HttpServer&)> more_handlers_;  // registered before Start()
   std::unique_ptr<HttpServer> server_;
   std::thread thread_;
   uint16_t port_ = 0;
@@ -97,6 +99,50 @@ TEST_F(HttpServerTest, ConnectionsAreCapped) {
   absl::SleepFor(absl::Milliseconds(200));
   std::string ok = Exchange("GET /doc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(absl::StartsWith(ok, "HTTP/1.1 200 OK")) << ok;
+}
+
+TEST_F(HttpServerTest, PrefixAndPostHandlers) {
+  more_handlers_ = [](HttpServer& server) {
+    server.HandlePrefix("/api/", [](const Request& r) {
+      return HttpServer::Make(r, beast_http::status::ok, "text/plain",
+                              "api " + TargetPath(TargetOf(r)));
+    });
+    server.HandlePrefix("/api/v1/", [](const Request& r) {
+      return HttpServer::Make(r, beast_http::status::ok, "text/plain",
+                              "v1 " + TargetPath(TargetOf(r)));
+    });
+    server.HandlePost("/hook", [](const Request& r) {
+      return HttpServer::Make(r, beast_http::status::accepted, "text/plain", "got " + r.body());
+    });
+  };
+  Start();
+  auto get = [this](const std::string& target) {
+    return Exchange("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  };
+  EXPECT_TRUE(absl::EndsWith(get("/api/v1/validity/AS1/fd42%3A%3A%2F48"),
+                             "v1 /api/v1/validity/AS1/fd42::/48"))
+      << get("/api/v1/validity/AS1/fd42%3A%3A%2F48");
+  EXPECT_TRUE(absl::EndsWith(get("/api/v2"), "api /api/v2"));
+  EXPECT_TRUE(absl::StartsWith(get("/ap"), "HTTP/1.1 404"));
+  std::string post = Exchange(
+      "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+  EXPECT_TRUE(absl::StartsWith(post, "HTTP/1.1 202")) << post;
+  EXPECT_TRUE(absl::EndsWith(post, "got hello")) << post;
+  std::string get_hook = get("/hook");
+  EXPECT_TRUE(absl::StartsWith(get_hook, "HTTP/1.1 405")) << get_hook;
+  EXPECT_TRUE(absl::StrContains(get_hook, "Allow: POST")) << get_hook;
+  std::string post_doc =
+      Exchange("POST /doc HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(absl::StartsWith(post_doc, "HTTP/1.1 405")) << post_doc;
+}
+
+TEST(QueryTest, ParametersAreDecoded) {
+  EXPECT_EQ(QueryParameter("/validity?asn=AS1&prefix=10.0.0.0%2F8", "prefix"), "10.0.0.0/8");
+  EXPECT_EQ(QueryParameter("/validity?asn=AS1&prefix=10.0.0.0/8", "asn"), "AS1");
+  EXPECT_EQ(QueryParameter("/validity?a=b+c%zz", "a"), "b c%zz");
+  EXPECT_EQ(QueryParameter("/validity?asn=1", "prefix"), std::nullopt);
+  EXPECT_EQ(QueryParameter("/validity", "asn"), std::nullopt);
+  EXPECT_EQ(TargetPath("/a%20b?x=1"), "/a b");
 }
 
 TEST(SharedBodyTest, TheBodyIsSharedNotCopied) {

@@ -231,6 +231,7 @@ int Main(int argc, char** argv) {
     absl::Status checked = ParseLogLevel(config.log_level).status();
     if (checked.ok()) checked = daemon::ServerOptionsFrom(config).status();
     if (checked.ok()) checked = daemon::SshOptionsFrom(config, /*check=*/true).status();
+    if (checked.ok()) checked = daemon::WebhookSecretFrom(config).status();
     if (!checked.ok()) return Fail(checked);
     std::cout << (file ? file->path : std::string("the command line")) << ": ok, "
               << (file && !file->sections.empty() && !tools::HasAnySource(args)
@@ -291,12 +292,16 @@ int Main(int argc, char** argv) {
   // /diagnostics never delays an RTR session.
   rtr::asio::io_context http_io;
   std::unique_ptr<http::HttpServer> http_server;
+  std::unique_ptr<daemon::Webhook> webhook;
   std::thread http_thread;
+  absl::StatusOr<std::optional<std::string>> secret = daemon::WebhookSecretFrom(config);
+  if (!secret.ok()) return Fail(secret.status());
+  if (*secret) webhook = std::make_unique<daemon::Webhook>(**secret, [&loop] { loop.PollNow(); });
   if (!config.http.empty()) {
     absl::StatusOr<rtr::tcp::endpoint> e = rtr::ParseListenAddress(config.http);
     if (!e.ok()) return Fail(e.status());
     http_server = std::make_unique<http::HttpServer>(http_io, *e);
-    daemon::RegisterEndpoints(http_server.get(), &loop, &server, ssh_server.get(),
+    daemon::RegisterEndpoints(http_server.get(), &loop, &server, ssh_server.get(), webhook.get(),
                               daemon::EndpointOptionsFrom(config));
     if (absl::Status s = http_server->Start(); !s.ok()) return Fail(s);
     http_thread = std::thread([&http_io] {

@@ -9,6 +9,7 @@
 #include "base/file_util.h"
 #include "http/server.h"
 #include "monitor/cache_monitor.h"
+#include "roa/validity.h"
 #include "roa/vrp_format.h"
 #include "rtr/client.h"
 #include "rtr/server.h"
@@ -102,6 +103,32 @@ int Compare(const rtr::RtrClient& client, const rtr::RtrClient& other, const std
   return diff.empty() ? 0 : 1;
 }
 
+// Exit statuses of --validate; an error is kValidateError.
+constexpr int kValidateError = 3;
+
+// --validate ASN PREFIX: the route's RFC 6811 state against the cache's set,
+// with the VRPs that decide it; exit 0 valid, 1 invalid, 2 not found.
+int Validate(const rtr::RtrClient& client, uint32_t origin, const roa::Prefix& prefix) {
+  roa::RouteValidity v = roa::ValidateRoute(client.set(), origin, prefix);
+  std::cout << absl::StrFormat("AS%d %s: %s\n", origin, prefix.ToString(),
+                               roa::RouteStateName(v.state));
+  auto list = [](const char* what, const std::vector<roa::Vrp>& vrps) {
+    for (const roa::Vrp& vrp : vrps) std::cout << "  " << what << ": " << vrp.ToString() << "\n";
+  };
+  list("matched", v.matched);
+  list("covering, another origin", v.unmatched_as);
+  list("covering, route longer than max length", v.unmatched_length);
+  switch (v.state) {
+    case roa::RouteState::kValid:
+      return 0;
+    case roa::RouteState::kInvalid:
+      return 1;
+    case roa::RouteState::kNotFound:
+      break;
+  }
+  return 2;
+}
+
 // Follows the cache's Serial Notifies (or its refresh timer) for ever,
 // printing each serial's changes; returns only on an error.
 int Watch(rtr::RtrClient* client) {
@@ -184,6 +211,9 @@ void AddOptions(Args* args) {
   args->AddSwitch("watch", "stay connected and print each serial's changes");
   args->AddOption("compare", "HOST:PORT",
                   "dump this cache too and print the differences (exit 1 if any)");
+  args->AddOption("validate", "ASN PREFIX",
+                  "the RFC 6811 state of this route against the cache's set, and the VRPs that "
+                  "decide it (exit 0 valid, 1 invalid, 2 not found, 3 error)");
   args->AddOption("timeout", "SECONDS", "give up on a silent cache after this long (default 30)");
   args->AddSwitch("tls", "RTR over TLS (RFC 8210 section 9.2)");
   args->AddOption("md5-key", "KEY", "TCP-MD5 (RFC 2385) key for the connection");
@@ -201,13 +231,29 @@ void AddOptions(Args* args) {
 }
 
 int Main(int argc, char** argv) {
-  Args args("rtr-dump", "Dumps, watches or compares the VRPs of RTR caches.");
+  Args args("rtr-dump",
+            "Dumps, watches or compares the VRPs of RTR caches, or validates a route against one.");
   AddOptions(&args);
   if (std::optional<int> exit = args.ParseCommandLine(argc, argv, /*positional_allowed=*/true)) {
     return *exit;
   }
   if (args.Has("monitor")) return Monitor(args);
-  if (!args.positional().empty()) {
+  std::optional<std::pair<uint32_t, roa::Prefix>> route;
+  if (args.Has("validate")) {
+    uint32_t origin = 0;
+    if (args.positional().size() != 1 || !roa::ParseAsn(args.Get("validate"), &origin)) {
+      Fail(
+          absl::InvalidArgumentError("--validate ASN PREFIX: e.g. --validate AS4242420000 "
+                                     "172.20.0.0/24"));
+      return kValidateError;
+    }
+    absl::StatusOr<roa::Prefix> prefix = roa::Prefix::Parse(args.positional()[0]);
+    if (!prefix.ok()) {
+      Fail(prefix.status());
+      return kValidateError;
+    }
+    route.emplace(origin, *prefix);
+  } else if (!args.positional().empty()) {
     return Fail(absl::InvalidArgumentError("unexpected argument '" + args.positional()[0] + "'"));
   }
   if (args.Has("connect") == args.Has("ssh")) {
@@ -220,7 +266,11 @@ int Main(int argc, char** argv) {
     return Fail(absl::InvalidArgumentError("use json, csv or bird2"));
   }
   absl::StatusOr<std::unique_ptr<rtr::RtrClient>> client = Dump(address, args);
-  if (!client.ok()) return Fail(client.status());
+  if (!client.ok()) {
+    Fail(client.status());
+    return route ? kValidateError : 2;
+  }
+  if (route) return Validate(**client, route->first, route->second);
   if (args.Has("compare")) {
     absl::StatusOr<std::unique_ptr<rtr::RtrClient>> other = Dump(args.Get("compare"), args);
     if (!other.ok()) return Fail(other.status());
