@@ -9,7 +9,7 @@ namespace rtr42::daemon {
 bool WithdrawGuard::Admit(const Withdrawal& w, const std::string& revision,
                           uint32_t serving_serial) {
   const size_t withdrawn = w.withdrawn, served = w.served;
-  bool over = served > 0 && double(withdrawn) * 100 > max_percent_ * double(served);
+  bool over = Exceeds(withdrawn, served, max_percent_);
   if (over && confirming_) {
     ++state_.confirmations;
     over = false;

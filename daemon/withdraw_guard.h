@@ -23,6 +23,9 @@
 
 namespace rtr42::daemon {
 
+// rtr42d's --max-withdraw-percent unless set.
+inline constexpr double kDefaultMaxWithdrawPercent = 10;
+
 class WithdrawGuard {
  public:
   // What /metrics and /healthz show.
@@ -50,6 +53,11 @@ class WithdrawGuard {
   // May a set of `revision` that withdraws `w` be served (`serving_serial`
   // is served now)? False holds it back.
   bool Admit(const Withdrawal& w, const std::string& revision, uint32_t serving_serial);
+  // The rule itself: does withdrawing `withdrawn` of `served` VRPs exceed
+  // `max_percent`? (roa-compile --diff reports it for a registry change.)
+  static bool Exceeds(size_t withdrawn, size_t served, double max_percent) {
+    return served > 0 && double(withdrawn) * 100 > max_percent * double(served);
+  }
 
   // The window's first set, against which withdrawals also count.
   struct Baseline {

@@ -177,6 +177,18 @@ absl::StatusOr<std::string> GitSource::ResolveCommit(const std::string& rev) con
   return OidHex(git_object_id(commit.get()));
 }
 
+absl::StatusOr<std::string> GitSource::MergeBase(const std::string& a, const std::string& b) const {
+  git_oid oid_a, oid_b, base;
+  if (git_oid_fromstr(&oid_a, a.c_str()) != 0 || git_oid_fromstr(&oid_b, b.c_str()) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("merge base of '", a, "' and '", b, "': not commit ids"));
+  }
+  if (git_merge_base(&base, repo_->repo.get(), &oid_a, &oid_b) != 0) {
+    return GitError(absl::StrCat("merge base of ", a, " and ", b));
+  }
+  return OidHex(&base);
+}
+
 absl::StatusOr<std::vector<std::string>> GitSource::FirstParentChain(const std::string& from,
                                                                      const std::string& to) const {
   std::vector<std::string> chain;

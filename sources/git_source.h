@@ -37,6 +37,9 @@ class GitSource : public RegistrySource {
 
   // Resolves a rev-parse expression to a commit id (hex).
   absl::StatusOr<std::string> ResolveCommit(const std::string& rev) const;
+  // The best common ancestor of two commits (git merge-base): what a pull
+  // request's "BASE...HEAD" compares HEAD with.
+  absl::StatusOr<std::string> MergeBase(const std::string& a, const std::string& b) const;
   // The delta between two commits (`from` empty: a full delta of `to`). It
   // names the route objects and filter files, or with `every_class` every
   // file in every directory under data/ (the NRTMv4 publisher's view).

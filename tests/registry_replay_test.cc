@@ -3,7 +3,6 @@
 // that the result equals a full compile of that commit.
 #include <gtest/gtest.h>
 
-#include "absl/strings/str_split.h"
 #include "roa/compiler.h"
 #include "sources/git_source.h"
 #include "tests/test_util.h"
@@ -15,19 +14,16 @@ using roa::RegistryCompiler;
 using roa::Vrp;
 using roa::VrpSet;
 
-using ::rtr42::testing::RunCommand;
 using ::rtr42::testing::SharedBundlePath;
 using ::rtr42::testing::TempDir;
 
 TEST(RegistryReplayTest, IncrementalEqualsFullAtEveryCommit) {
-  std::string bundle = SharedBundlePath();
-  if (bundle.empty()) GTEST_SKIP() << "../shared/data/dn42-registry-2023H1.bundle is absent";
+  if (SharedBundlePath().empty()) {
+    GTEST_SKIP() << "../shared/data/dn42-registry-2023H1.bundle is absent";
+  }
   TempDir dir;
   std::string repo = dir.path() + "/registry";
-  ASSERT_EQ(RunCommand("git clone -q " + bundle + " " + repo + " 2>&1"), 0);
-  std::string revs;
-  RunCommand("git -C " + repo + " rev-list --reverse HEAD", &revs);
-  std::vector<std::string> commits = absl::StrSplit(revs, '\n', absl::SkipEmpty());
+  std::vector<std::string> commits = ::rtr42::testing::CloneSharedBundle(repo);
   ASSERT_EQ(commits.size(), 460u);
 
   absl::StatusOr<std::unique_ptr<GitSource>> source = GitSource::Open({.location = repo});

@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace rtr42::testing {
 
@@ -47,6 +48,13 @@ std::string SharedBundlePath() {
   std::string dir = env && *env ? env : RTR42_SOURCE_DIR "/../shared";
   std::string bundle = dir + "/data/dn42-registry-2023H1.bundle";
   return std::filesystem::exists(bundle) ? bundle : "";
+}
+
+std::vector<std::string> CloneSharedBundle(const std::string& repo) {
+  if (RunCommand("git clone -q " + SharedBundlePath() + " " + repo + " 2>&1") != 0) return {};
+  std::string revs;
+  RunCommand("git -C " + repo + " rev-list --first-parent --reverse HEAD", &revs);
+  return absl::StrSplit(revs, '\n', absl::SkipEmpty());
 }
 
 std::string ToolDir() { return RTR42_TOOL_DIR; }

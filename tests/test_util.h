@@ -35,6 +35,9 @@ void WriteFile(const std::string& path, const std::string& contents);
 
 // The shared registry bundle, or "" if ../shared is absent.
 std::string SharedBundlePath();
+// Clones the bundle to `repo`; returns its commits along first parents,
+// oldest first (empty if the clone failed).
+std::vector<std::string> CloneSharedBundle(const std::string& repo);
 
 // Collects what is logged (from any thread) while it lives.
 class LogCapture {
