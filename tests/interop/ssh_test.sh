@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # RTR over SSH (RFC 8210 section 9.1) with the routers that use it: BIRD
-# 2.0.12 (Debian 12) and BIRD 2.17 (Debian 13, in the chroot), `transport ssh`
+# 2.0.12 (Debian 12), BIRD 2.17 and 3.1 (Debian 13, in the chroot), `transport ssh`
 # with a key of their own, against rtr42d --ssh-listen following a clone of
 # the registry:
 #  * the host key is made at first start (its fingerprint logged) and kept
@@ -106,40 +106,45 @@ grep -q "(SSH bird): RTR version 1" "$WORK/rtr42d.log" || fail "BIRD 2.0.12's se
 wait_for 20 grep -q "(SSH ecdsa): RTR version 1" "$WORK/rtr42d.log" || fail "BIRD 2.0.12 with an ECDSA key got no session"
 echo "BIRD $(bird --version 2>&1 | awk '{print $NF}') over SSH: session $session serial $serial, $(wc -l < "$WORK/got4") + $(wc -l < "$WORK/got6") VRPs"
 
-# --- BIRD 2.17 in the Debian 13 chroot, where one can be made
+# --- BIRD 2.17 and 3.1 in the Debian 13 chroot, where one can be made
 chroot_bird=""
+declare -A CBIN=([2]=/usr/sbin/bird [3]=/opt/bird3/usr/sbin/bird)
+declare -A CCTL=([2]=/usr/sbin/birdc [3]=/opt/bird3/usr/sbin/birdc)
 if [ "$(id -u)" -eq 0 ]; then
   ensure_trixie_root
   CH=$(mktemp -d "$ROOT/tmp/rtr42-ssh-XXXXXX")
   IN=${CH#"$ROOT"}
   cp "$WORK/bird_key" "$WORK/known_hosts" "$CH/"
-  trap 'chroot "$ROOT" /usr/sbin/birdc -s "$IN/bird.ctl" down >/dev/null 2>&1 || true; rm -rf "$CH"; cleanup' EXIT
-  cat > "$CH/bird.conf" <<CONF
-log "$IN/bird.log" all;
-router id 192.0.2.17;
+  trap 'for v in 2 3; do chroot "$ROOT" "${CCTL[$v]}" -s "$IN/bird$v.ctl" down >/dev/null 2>&1 || true; done; rm -rf "$CH"; cleanup' EXIT
+  chroot_equal() {  # chroot_equal V NAME
+    chroot "$ROOT" "${CCTL[$1]}" -s "$IN/bird$1.ctl" show route table r4 > "$WORK/c4.txt" || return 1
+    chroot "$ROOT" "${CCTL[$1]}" -s "$IN/bird$1.ctl" show route table r6 > "$WORK/c6.txt" || return 1
+    bird_to_lines "$WORK/c4.txt" > "$WORK/cgot4"
+    bird_to_lines "$WORK/c6.txt" > "$WORK/cgot6"
+    diff -q "$WORK/cgot4" "$WORK/${2}4" >/dev/null && diff -q "$WORK/cgot6" "$WORK/${2}6" >/dev/null
+  }
+  for v in 2 3; do
+    version=$(chroot "$ROOT" "${CBIN[$v]}" --version 2>&1 | awk '{print $NF}')
+    cat > "$CH/bird$v.conf" <<CONF
+log "$IN/bird$v.log" all;
+router id 192.0.2.1$v;
 roa4 table r4; roa6 table r6;
 protocol rpki rtr42 {
   roa4 { table r4; }; roa6 { table r6; };
   remote 127.0.0.1 port $sport;
-  transport ssh { bird private key "$IN/bird_key"; remote public key "$IN/known_hosts"; user "bird217"; };
+  transport ssh { bird private key "$IN/bird_key"; remote public key "$IN/known_hosts"; user "bird$v"; };
   retry keep 2; refresh keep 600; expire keep 7200;
 }
 CONF
-  chroot "$ROOT" /usr/sbin/bird -c "$IN/bird.conf" -s "$IN/bird.ctl" -P "$IN/bird.pid" \
-    || fail "BIRD 2.17 did not start"
-  chroot_bird=$(chroot "$ROOT" /usr/sbin/bird --version 2>&1 | awk '{print $NF}')
-  chroot_equal() {  # chroot_equal NAME
-    chroot "$ROOT" /usr/sbin/birdc -s "$IN/bird.ctl" show route table r4 > "$WORK/c4.txt" || return 1
-    chroot "$ROOT" /usr/sbin/birdc -s "$IN/bird.ctl" show route table r6 > "$WORK/c6.txt" || return 1
-    bird_to_lines "$WORK/c4.txt" > "$WORK/cgot4"
-    bird_to_lines "$WORK/c6.txt" > "$WORK/cgot6"
-    diff -q "$WORK/cgot4" "$WORK/${1}4" >/dev/null && diff -q "$WORK/cgot6" "$WORK/${1}6" >/dev/null
-  }
-  wait_for 30 chroot_equal from || { tail -5 "$CH/bird.log"; fail "BIRD $chroot_bird's tables over SSH"; }
-  grep -q "(SSH bird217): RTR version" "$WORK/rtr42d.log" || fail "BIRD 2.17's SSH session not logged"
-  echo "BIRD $chroot_bird over SSH: tables equal the compiled set"
+    chroot "$ROOT" "${CBIN[$v]}" -c "$IN/bird$v.conf" -s "$IN/bird$v.ctl" -P "$IN/bird$v.pid" \
+      || fail "BIRD $version did not start"
+    wait_for 30 chroot_equal "$v" from || { tail -5 "$CH/bird$v.log"; fail "BIRD $version's tables over SSH"; }
+    grep -q "(SSH bird$v): RTR version" "$WORK/rtr42d.log" || fail "BIRD $version's SSH session not logged"
+    echo "BIRD $version over SSH: tables equal the compiled set"
+    chroot_bird="$chroot_bird${chroot_bird:+ and }$version"
+  done
 else
-  echo "not root: BIRD 2.17 (Debian 13 chroot) not tried"
+  echo "not root: BIRD 2.17 and 3.1 (Debian 13 chroot) not tried"
 fi
 
 # --- refusals
@@ -195,7 +200,9 @@ new_serial=$(bird_field "Serial number")
 [ "$new_serial" -gt "$serial" ] || fail "serial did not advance"
 if grep -q "Cache Reset" "$WORK/bird/bird.log"; then fail "BIRD got a Cache Reset"; fi
 if [ -n "$chroot_bird" ]; then
-  wait_for 20 chroot_equal to || fail "BIRD $chroot_bird did not follow the move over SSH"
+  for v in 2 3; do
+    wait_for 20 chroot_equal "$v" to || fail "BIRD ${CBIN[$v]} (chroot) did not follow the move over SSH"
+  done
 fi
 [ "$(metric_at "$hport" 'rtr42_sessions_by_transport{transport="ssh"}')" -ge 1 ] || fail "no SSH session in /metrics"
 echo "the registry moved: BIRD followed over SSH in the same session (serial $serial -> $new_serial)"
