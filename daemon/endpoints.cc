@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "daemon/metrics.h"
+#include "daemon/status_page.h"
 #include "daemon/validity_report.h"
 #include "roa/vrp_format.h"
 
@@ -70,6 +71,16 @@ void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr
   http->Handle("/metrics", [loop, server, ssh, webhook](const http::Request& r) {
     return HttpServer::Make(r, bh::status::ok, "text/plain; version=0.0.4; charset=utf-8",
                             RenderMetrics(*loop, *server, ssh, webhook));
+  });
+  http->Handle("/", [loop, server](const http::Request& r) {
+    absl::string_view target = http::TargetOf(r);
+    StatusPageRequest request{.asn = http::QueryParameter(target, "asn"),
+                              .prefix = http::QueryParameter(target, "prefix"),
+                              .filter = http::QueryParameter(target, "q").value_or("")};
+    std::shared_ptr<const rtr::Update> current = loop->Current();
+    return HttpServer::Make(
+        r, bh::status::ok, "text/html; charset=utf-8",
+        RenderStatusPage(loop->Status(), current.get(), server->Sessions(), request, absl::Now()));
   });
   http->HandlePrefix("/api/v1/validity/", [loop](const http::Request& r) {
     // The prefix has a '/' of its own: split at the first one after the ASN.

@@ -1,4 +1,5 @@
 // The daemon's HTTP endpoints (GET):
+//   /             the status page, HTML for a person (daemon/status_page.h)
 //   /metrics      Prometheus text format (daemon/metrics.h)
 //   /healthz      200 with a loaded set whose every source is fresh (noting
 //                 a source's warning and a set a withdraw guard holds back);

@@ -262,6 +262,8 @@ bool SourceLoop::PollSource(size_t i) {
     }
     st.last_ok = false;
     st.last_error = message;
+    st.last_failure = now;
+    st.last_failure_reason = message;
     return false;
   }
   if (!st.last_error.empty()) RTR42_LOG_INFO("source %s recovered", st.name);

@@ -69,7 +69,9 @@ struct SourceStatus {
   absl::Time last_success = absl::InfinitePast();  // the source answered (changed or not)
   absl::Time last_update = absl::InfinitePast();   // a new set of it was admitted
   bool last_ok = false;
-  std::string last_error;
+  std::string last_error;  // while it fails; cleared when it answers again
+  absl::Time last_failure = absl::InfinitePast();
+  std::string last_failure_reason;  // kept after it recovers (the status page shows it)
   uint64_t polls = 0;
   uint64_t failures = 0;
   double last_compile_seconds = 0;
@@ -113,7 +115,7 @@ struct LoopStatus {
 struct SourceLoopOptions {
   absl::Duration remote_interval = absl::Seconds(60);
   std::string slurm_path;
-  double max_withdraw_percent = 10;  // 100: no guard
+  double max_withdraw_percent = kDefaultMaxWithdrawPercent;  // 100: no guard
   // Withdrawals also count against the set served when this window began, so
   // a run of small withdrawals adds up.
   absl::Duration withdraw_window = absl::Hours(1);

@@ -59,6 +59,7 @@ std::shared_ptr<const Update> History::Commit(std::shared_ptr<const roa::VrpSet>
   step->serial = current_->serial();
   step->time = now;
   step->diff = std::move(diff);
+  step->revision = revision;
   steps_.push_back(std::move(step));
   // Drop the oldest step while more than min_serials remain and it is old.
   while (steps_.size() > options_.min_serials && now - steps_.front()->time > options_.min_age) {

@@ -34,8 +34,9 @@ struct HistoryOptions {
 
 // The change from `serial` to `serial + 1`.
 struct SerialStep {
-  uint32_t serial = 0;  // the older serial
-  absl::Time time;      // when serial + 1 was made
+  uint32_t serial = 0;   // the older serial
+  absl::Time time;       // when serial + 1 was made
+  std::string revision;  // what serial + 1 was made from (empty in a restored step)
   roa::VrpDiff diff;
 };
 

@@ -427,6 +427,18 @@ std::vector<tcp::endpoint> Server::bound_endpoints() const {
   return out;
 }
 
+std::vector<SessionInfo> Server::Sessions() const {
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    absl::MutexLock lock(&mutex_);
+    for (const auto& [id, session] : sessions_) sessions.push_back(session);
+  }
+  std::vector<SessionInfo> out;
+  out.reserve(sessions.size());
+  for (const auto& session : sessions) out.push_back(session->info());
+  return out;
+}
+
 size_t Server::session_count() const {
   absl::MutexLock lock(&mutex_);
   return sessions_.size();

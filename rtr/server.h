@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,20 @@ struct ServerStats {
   std::atomic<int64_t> notify_fanout_ns{0};
 };
 
+// A live session as the status page shows it (Server::Sessions()).
+struct SessionInfo {
+  uint64_t id = 0;
+  std::string peer;  // "192.0.2.1:40000"
+  Transport transport = Transport::kTcp;
+  std::optional<uint8_t> version;  // negotiated; none before the first query
+  std::optional<uint32_t> serial;  // what the last Reset or Serial Query was answered with
+  absl::Time connected;
+  uint64_t bytes_sent = 0;
+  uint64_t queries = 0;
+  absl::Time last_query = absl::InfinitePast();
+  const char* last_query_kind = "";  // "Reset Query", "Serial Query", "Cache Reset"
+};
+
 class Session;
 template <typename Stream>
 class StreamSession;
@@ -159,6 +174,8 @@ class Server {
   std::shared_ptr<const EncodedUpdate> current() const;
   std::vector<tcp::endpoint> bound_endpoints() const;
   size_t session_count() const;
+  // Every live session, by id (the order they connected in). Any thread.
+  std::vector<SessionInfo> Sessions() const;
   const ServerStats& stats() const { return stats_; }
   const ServerOptions& options() const { return options_; }
 

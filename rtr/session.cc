@@ -20,6 +20,13 @@ StreamSession<Stream>::StreamSession(Stream stream, Server& server, uint64_t id,
           std::chrono::milliseconds(absl::ToInt64Milliseconds(server.options().notify_interval))),
       logic_(server.options().max_version, peer_) {
   ++server_.mutable_stats().sessions_by_transport[static_cast<size_t>(transport_)];
+  {
+    absl::MutexLock lock(&info_mutex_);
+    info_.id = id_;
+    info_.peer = peer_;
+    info_.transport = transport_;
+    info_.connected = absl::Now();
+  }
   // The SSH connection's own TCP socket is the SSH server's to tune.
   if constexpr (!std::is_same_v<Stream, LocalStream>) {
     boost::system::error_code ec;
@@ -136,6 +143,19 @@ void StreamSession<Stream>::Pump() {
       RTR42_LOG_INFO("session %s: RTR version %d", peer_, *logic_.version());
     }
     ++queries_;
+    if (action.query != SessionLogic::Action::Query::kNone) {
+      absl::MutexLock lock(&info_mutex_);
+      info_.version = logic_.version();
+      info_.queries = queries_;
+      info_.last_query = absl::Now();
+      if (action.query == SessionLogic::Action::Query::kCacheReset) {
+        info_.last_query_kind = "Cache Reset";
+      } else {
+        info_.last_query_kind =
+            action.query == SessionLogic::Action::Query::kReset ? "Reset Query" : "Serial Query";
+        if (current_) info_.serial = current_->serial();
+      }
+    }
     if (!action.event.empty()) {
       if (action.error_sent || action.close) {
         RTR42_LOG_WARNING("session %s: %s", peer_, action.event);
@@ -325,6 +345,10 @@ void StreamSession<Stream>::OnWrite(const boost::system::error_code& ec, size_t 
   }
   bytes_sent_ += n;
   server_.mutable_stats().bytes_sent += n;
+  {
+    absl::MutexLock lock(&info_mutex_);
+    info_.bytes_sent = bytes_sent_;
+  }
   front_offset_ += n;
   queued_bytes_ -= n;
   if (front_offset_ >= ResponseSize(queue_.front())) {

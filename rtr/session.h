@@ -39,6 +39,16 @@ class Session {
   // current write is done, then closes; other versions just close.
   virtual void Farewell(ErrorCode code, std::string text) = 0;
   virtual const std::string& peer() const = 0;
+  // Any thread.
+  SessionInfo info() const {
+    absl::MutexLock lock(&info_mutex_);
+    return info_;
+  }
+
+ protected:
+  // The session's strand keeps it up to date; the status page reads it.
+  mutable absl::Mutex info_mutex_;
+  SessionInfo info_ ABSL_GUARDED_BY(info_mutex_);
 };
 
 // `Stream` is tcp::socket, TlsStream (already handshaken) or LocalStream

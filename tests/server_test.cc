@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "rtr/client.h"
@@ -111,6 +112,44 @@ TEST_F(ServerTest, NoDataThenFullSetThenNotifyAndDiff) {
   EXPECT_EQ(client->serial(), 2u);
   EXPECT_EQ(client->set(), history_.current()->set());
   EXPECT_EQ(server_->stats().serial_queries.load(), 1u);
+}
+
+TEST_F(ServerTest, SessionsTellWhatEachRouterHolds) {
+  StartServer();
+  Publish({V("172.20.0.0/24", 28, 1)});
+  auto v2 = Client(2);
+  auto v0 = Client(0);
+  ASSERT_TRUE(v2->Reset().ok());
+  ASSERT_TRUE(SessionsBecome(2));
+  // The count of bytes sent follows the write's completion, which may come
+  // after the router has read them.
+  std::vector<SessionInfo> sessions;
+  for (absl::Time deadline = absl::Now() + absl::Seconds(10); absl::Now() < deadline;) {
+    sessions = server_->Sessions();
+    if (sessions.size() == 2 && sessions[0].bytes_sent > 0) break;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_EQ(sessions.size(), 2u);
+  EXPECT_LT(sessions[0].id, sessions[1].id);  // in the order they connected
+  EXPECT_EQ(sessions[0].version, 2);
+  EXPECT_EQ(sessions[0].serial, 1u);
+  EXPECT_EQ(sessions[0].queries, 1u);
+  EXPECT_STREQ(sessions[0].last_query_kind, "Reset Query");
+  EXPECT_GT(sessions[0].bytes_sent, 0u);
+  EXPECT_TRUE(absl::StartsWith(sessions[0].peer, "127.0.0.1:"));
+  EXPECT_EQ(sessions[0].transport, Transport::kTcp);
+  EXPECT_FALSE(sessions[1].version.has_value());  // no query yet
+  EXPECT_FALSE(sessions[1].serial.has_value());
+
+  Publish({V("172.20.0.0/24", 28, 1), V("172.21.0.0/24", 28, 2)});
+  ASSERT_TRUE(v2->Refresh(true).ok());
+  ASSERT_TRUE(v0->Reset().ok());
+  sessions = server_->Sessions();
+  ASSERT_EQ(sessions.size(), 2u);
+  EXPECT_EQ(sessions[0].serial, 2u);
+  EXPECT_STREQ(sessions[0].last_query_kind, "Serial Query");
+  EXPECT_EQ(sessions[1].version, 0);
+  EXPECT_EQ(sessions[1].serial, 2u);
 }
 
 TEST_F(ServerTest, Version0Session) {

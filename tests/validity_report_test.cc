@@ -1,10 +1,14 @@
 // daemon::ValidityReport over a compiled registry: each VRP names the route
 // object and filter rule behind it, and dropped objects are listed; and
-// daemon::Webhook's signatures (RFC 4231's HMAC-SHA256 vectors) and answers.
+// daemon::RenderStatusPage over the same; daemon::Webhook's signatures (RFC 4231's HMAC-SHA256
+// vectors) and answers.
 #include "daemon/validity_report.h"
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "daemon/status_page.h"
 #include "daemon/webhook.h"
 #include "roa/compiler.h"
 #include "tests/test_util.h"
@@ -147,6 +151,116 @@ TEST(WebhookTest, AnswersAndRateLimit) {
   EXPECT_EQ(refused, 4);  // 4 calls were made before
   EXPECT_EQ(hook.stats().rate_limited, 4u);
   EXPECT_EQ(polls, 2 + Webhook::kMaxPerMinute - 4);
+}
+
+// The status page over a two-serial history, one router and the
+// compiler's diagnostics (plus one whose text would be markup).
+class StatusPageTest : public ValidityReportTest {
+ protected:
+  void SetUp() override {
+    ValidityReportTest::SetUp();
+    rtr::History history(4321);
+    history.Commit(std::make_shared<const roa::VrpSet>(
+                       std::vector<roa::Vrp>{::rtr42::testing::V("172.20.1.0/24", 29, 4242420001)}),
+                   "first", absl::FromUnixSeconds(100));
+    current_ = history.Commit(std::make_shared<const roa::VrpSet>(compiler_.BuildSet()),
+                              std::string(40, 'a'), absl::FromUnixSeconds(200));
+    ASSERT_NE(current_, nullptr);
+    auto diagnostics = std::make_shared<std::vector<roa::Diagnostic>>(compiler_.Diagnostics());
+    diagnostics->push_back({.file = "data/route/10.0.0.0_8",
+                            .line = 2,
+                            .object = "10.0.0.0/8",
+                            .reason = "<script>alert(1)</script>"});
+    status_.sources[0].diagnostics = diagnostics;
+    status_.sources[0].polls = 3;
+    status_.sources[0].last_ok = true;
+    session_.peer = "127.0.0.1:40000";
+    session_.version = 1;
+    session_.serial = current_->serial();
+    session_.bytes_sent = 1234;
+    session_.queries = 2;
+    session_.last_query_kind = "Serial Query";
+    session_.last_query = absl::FromUnixSeconds(250);
+  }
+  std::string Page(StatusPageRequest request = {}) {
+    return RenderStatusPage(status_, current_.get(), {session_}, request,
+                            absl::FromUnixSeconds(300));
+  }
+  std::shared_ptr<const rtr::Update> current_;
+  rtr::SessionInfo session_;
+};
+
+TEST_F(StatusPageTest, ShowsTheSetTheSourceTheRouterAndTheHistory) {
+  std::string page = Page();
+  EXPECT_TRUE(
+      absl::StrContains(page, absl::StrCat("<b id=\"serial\">", current_->serial(), "</b>")));
+  EXPECT_TRUE(absl::StrContains(page, "<b id=\"session-id\">4321</b>"));
+  EXPECT_TRUE(absl::StrContains(
+      page, absl::StrCat("<b id=\"vrps-ipv4\">", current_->set().ipv4_count(), "</b>")));
+  EXPECT_TRUE(absl::StrContains(page, "<b id=\"router-count\">1</b>"));
+  EXPECT_TRUE(absl::StrContains(page, "<td class=\"badge ok\">ok</td>"));
+  EXPECT_TRUE(absl::StrContains(page, "<td class=\"peer\">127.0.0.1:40000</td>"));
+  EXPECT_TRUE(absl::StrContains(page, absl::StrCat("<td class=\"held\">", current_->serial(),
+                                                   " <span class=\"ok\">(current)</span>")));
+  EXPECT_TRUE(absl::StrContains(page, "Serial Query, <span title="));
+  // The step to the newest serial, with its revision cut to 12 digits.
+  EXPECT_TRUE(absl::StrContains(page, "<code>aaaaaaaaaaaa</code>"));
+  EXPECT_TRUE(absl::StrContains(page, "<svg id=\"history-chart\""));
+  EXPECT_TRUE(absl::StrContains(page, "<polyline class=\"IPv4\""));
+  EXPECT_FALSE(absl::StrContains(page, "<script"));  // escaped, and no script of our own
+  EXPECT_TRUE(absl::StrContains(page, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+  EXPECT_FALSE(absl::StrContains(page, "lookup-result"));                     // no lookup asked
+  EXPECT_TRUE(absl::StrContains(page, "<span class=\"muted\">none</span>"));  // no failure yet
+
+  // A source that failed, then answered again, keeps the failure's reason.
+  status_.sources[0].last_failure = absl::FromUnixSeconds(240);
+  status_.sources[0].last_failure_reason = "fetch https://git.dn42.dev: <timeout>";
+  status_.sources[0].failures = 1;
+  page = Page();
+  EXPECT_TRUE(
+      absl::StrContains(page, "60 s ago</span>: fetch https://git.dn42.dev: &lt;timeout&gt;"))
+      << page;
+  EXPECT_TRUE(absl::StrContains(page, "1 of 3 polls failed; answering again"));
+  status_.sources[0].last_ok = false;
+  EXPECT_TRUE(absl::StrContains(Page(), "<td class=\"badge failing\">failing</td>"));
+}
+
+TEST_F(StatusPageTest, FiltersTheDiagnostics) {
+  size_t all = status_.sources[0].diagnostics->size();
+  ASSERT_GE(all, 2u);
+  std::string page = Page({.filter = "ALERT"});  // case-insensitive
+  EXPECT_EQ(absl::StrContains(page, "data/route/10.0.0.0_8:2"), true);
+  size_t rows = 0;
+  for (size_t at = 0; (at = page.find("<tr class=\"diagnostic\">", at)) != std::string::npos;
+       ++at) {
+    ++rows;
+  }
+  EXPECT_EQ(rows, 1u);
+  EXPECT_TRUE(
+      absl::StrContains(page, absl::StrCat(">1 of ", all, " diagnostics match the filter")));
+  EXPECT_TRUE(absl::StrContains(page, "name=\"q\" value=\"ALERT\""));
+}
+
+TEST_F(StatusPageTest, LooksUpARoute) {
+  auto state_of = [&](const char* asn, const char* prefix) {
+    std::string page = Page({.asn = asn, .prefix = prefix});
+    size_t at = page.find("<div id=\"lookup-result\" data-state=\"");
+    if (at == std::string::npos) return std::string("none");
+    at += sizeof("<div id=\"lookup-result\" data-state=\"") - 1;
+    return page.substr(at, page.find('"', at) - at);
+  };
+  EXPECT_EQ(state_of("AS4242420001", "172.20.1.0/25"), "valid");
+  EXPECT_EQ(state_of("AS4242420009", "172.20.1.0/25"), "invalid");
+  EXPECT_EQ(state_of("AS4242420001", "10.1.0.0/16"), "not-found");
+  EXPECT_EQ(state_of("ASfoo", "10.1.0.0/16"), "error");
+  std::string page = Page({.asn = "AS4242420001", .prefix = "172.20.1.0/25"});
+  EXPECT_TRUE(absl::StrContains(page, "<code>data/route/172.20.1.0_24:1</code>"));
+  EXPECT_TRUE(absl::StrContains(page, "admitted by rule 1100 <code>"));
+  // An answer is no worse without a set.
+  EXPECT_TRUE(absl::StrContains(
+      RenderStatusPage(status_, nullptr, {}, {.asn = "AS1", .prefix = "10.0.0.0/8"},
+                       absl::FromUnixSeconds(300)),
+      "no VRP set loaded yet"));
 }
 
 }  // namespace
