@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target for a bounded time from its seed corpora.
+# Runs every libFuzzer target for a bounded time from its seed corpora, one
+# target per core at a time.
 #
 #   fuzz/run.sh BUILD_DIR [SECONDS_EACH=20]
 #
@@ -29,26 +30,41 @@ seeds() {  # the seed directories of a target
 failed=()
 targets=()  # every fuzz/*_fuzz.cc (fuzz/CMakeLists.txt builds each)
 for f in fuzz/*_fuzz.cc; do t=${f#fuzz/}; targets+=("${t%_fuzz.cc}"); done
-for target in "${targets[@]}"; do
-  bin="$BUILD/fuzz/${target}_fuzz"
-  [ -x "$bin" ] || { echo "fuzz: $bin is missing (configure with -DRTR42_FUZZ=ON)"; exit 2; }
+# fuzz_one TARGET: one run; its line goes to $SCRATCH/TARGET.result, and a
+# finding leaves $SCRATCH/TARGET.failed.
+fuzz_one() {
+  local target=$1 bin="$BUILD/fuzz/${1}_fuzz" s inputs=() log="$SCRATCH/$1.log"
   mkdir -p "$SCRATCH/$target"
-  inputs=()
   for s in $(seeds "$target"); do
     if [ -f "$s" ]; then mkdir -p "$SCRATCH/$target-seed"; cp "$s" "$SCRATCH/$target-seed/"; s="$SCRATCH/$target-seed"; fi
     inputs+=("$s")
   done
-  log="$SCRATCH/$target.log"
   if "$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
       -artifact_prefix="$ARTIFACTS/$target-" -print_final_stats=1 \
       "$SCRATCH/$target" "${inputs[@]}" >"$log" 2>&1; then
+    local runs cov
     runs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
-    echo "fuzz: $target: $runs inputs in ${SECONDS_EACH}s, $cov, no finding"
+    echo "fuzz: $target: $runs inputs in ${SECONDS_EACH}s, $cov, no finding" > "$SCRATCH/$target.result"
   else
-    echo "fuzz: $target: FINDING (artifacts in $ARTIFACTS):"
-    grep -E "ERROR|SUMMARY|runtime error|Test unit written" "$log" | head -10
-    failed+=("$target")
+    { echo "fuzz: $target: FINDING (artifacts in $ARTIFACTS):"
+      grep -E "ERROR|SUMMARY|runtime error|Test unit written" "$log" | head -10; } > "$SCRATCH/$target.result"
+    touch "$SCRATCH/$target.failed"
   fi
+}
+
+# One target per core at a time (each fuzzer is single-threaded).
+jobs_max=$(nproc)
+for target in "${targets[@]}"; do
+  [ -x "$BUILD/fuzz/${target}_fuzz" ] || { echo "fuzz: $BUILD/fuzz/${target}_fuzz is missing (configure with -DRTR42_FUZZ=ON)"; exit 2; }
+done
+for target in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n || true; done
+  fuzz_one "$target" &
+done
+wait
+for target in "${targets[@]}"; do
+  cat "$SCRATCH/$target.result"
+  [ ! -e "$SCRATCH/$target.failed" ] || failed+=("$target")
 done
 [ ${#failed[@]} -eq 0 ] || { echo "fuzz: findings in ${failed[*]}"; exit 1; }
