@@ -29,7 +29,8 @@ hport=$(free_port)
 start rtr42d "$TOOLS/rtr42d" --registry "file://$WORK/remote.git" --registry-ref served \
   --cache-dir "$WORK/cache" --poll-interval 3600 --webhook-secret-file "$WORK/secret" \
   --listen "127.0.0.1:$port" --http "127.0.0.1:$hport"
-wait_for 30 port_open "$port" || { cat "$WORK/rtr42d.log"; fail "rtr42d did not start"; }
+# The first clone of the remote takes a while under ASan on a loaded machine.
+wait_for 120 port_open "$port" || { cat "$WORK/rtr42d.log"; fail "rtr42d did not start"; }
 start_bird "$port" 5
 bird_wait_tables from 60 rtr42d
 echo "BIRD synchronised: $(wc -l < "$WORK/got4") + $(wc -l < "$WORK/got6") VRPs"
