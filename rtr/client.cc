@@ -284,15 +284,37 @@ absl::StatusOr<RtrClient::SyncResult> RtrClient::Query(bool reset, bool record_d
   EnterState(State::kQuerying, reset ? "Reset Query" : "Serial Query");
   while (true) {
     absl::StatusOr<Pdu> read = ReadPdu(options_.timeout);
+    if (!read.ok() && FallBackAfterSilentClose(read.status())) {
+      if (absl::Status s = Open(); !s.ok()) {
+        EnterState(State::kFailed, std::string(s.message()));
+        return s;
+      }
+      return Query(reset, record_diff);
+    }
     if (!read.ok()) {
       EnterState(State::kFailed, std::string(read.status().message()));
       return read.status();
     }
+    heard_from_cache_ = true;
     if (Step done = OnPdu(*read)) {
       if (!done->ok()) EnterState(State::kFailed, std::string(done->status().message()));
       return *std::move(done);
     }
   }
+}
+
+bool RtrClient::FallBackAfterSilentClose(const absl::Status& read) {
+  // Only from version 2: a cache that lacks version 1 is an RFC 6810 one,
+  // which answers with an Error Report, and a cache refusing a connection
+  // (at its limit) closes it the same way, so one retry at most.
+  if (!absl::IsUnavailable(read) || !options_.negotiate || !options_.retry_v1_on_silent_close ||
+      heard_from_cache_ || state_ != State::kQuerying || version_ != 2) {
+    return false;
+  }
+  version_ = 1;
+  EnterState(State::kIdle,
+             absl::StrCat("the cache closed the connection unanswered; trying version ", version_));
+  return true;
 }
 
 RtrClient::Step RtrClient::OnPdu(const Pdu& pdu) {

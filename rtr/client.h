@@ -16,8 +16,13 @@
 //   kIdle --query sent--> kQuerying --Cache Response--> kReceiving
 //   kReceiving --End of Data--> kIdle;  kQuerying --Cache Reset--> kIdle
 //   any --Error Report sent or received, connection lost--> kFailed
-// (an Unsupported Protocol Version while kQuerying reconnects one version
-// lower and queries again).
+// (an Unsupported Protocol Version while kQuerying reconnects at the
+// version the Error Report has, and queries again; a version 2 query that
+// the cache closes the connection on before its first PDU is tried once
+// more at version 1: StayRTR 0.6 closes on a version it lacks, racing its
+// own Error Report, which then arrives or not. A cache refusing the
+// connection at its limit looks the same, and is asked twice. Only with
+// Options::retry_v1_on_silent_close).
 #ifndef RTR42_RTR_CLIENT_H_
 #define RTR42_RTR_CLIENT_H_
 
@@ -45,6 +50,11 @@ class RtrClient {
     uint8_t version = kMaxVersion;
     // Fall back to the version a cache names in Unsupported Protocol Version.
     bool negotiate = true;
+    // With `negotiate`: a version 2 query the cache closes the first
+    // connection on unanswered is tried once more at version 1 (for
+    // CacheFollower, which would otherwise wait out its back-off; off for
+    // rtr-dump, which makes one connection per refusal).
+    bool retry_v1_on_silent_close = false;
     absl::Duration timeout = absl::Seconds(30);
     // RTR over TLS (RFC 8210 section 9.2): the certificate is checked against
     // `tls_ca` (or the system's CAs) and `host`, unless `tls_insecure`.
@@ -137,9 +147,14 @@ class RtrClient {
   Step OnEndOfData(const Pdu& pdu);
   absl::Status Reject(ErrorCode code, const std::string& pdu, const std::string& message);
   void EnterState(State next, const std::string& why);
+  // The cache closed the first connection unheard: one version lower?
+  bool FallBackAfterSilentClose(const absl::Status& read);
 
   Options options_;
   uint8_t version_;
+  // A PDU has come from the cache: the version is settled, and a closed
+  // connection is no longer a sign of one it lacks.
+  bool heard_from_cache_ = false;
   State state_ = State::kIdle;
   Transfer transfer_;
   boost::asio::io_context io_;

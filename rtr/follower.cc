@@ -9,7 +9,17 @@
 
 namespace rtr42::rtr {
 
-CacheFollower::CacheFollower(RtrClient::Options client) : options_(std::move(client)) {
+namespace {
+// A cache that closes a version 2 query unanswered is asked at version 1
+// at once (StayRTR 0.6: rtr/client.h).
+RtrClient::Options WithSilentCloseRetry(RtrClient::Options options) {
+  options.retry_v1_on_silent_close = true;
+  return options;
+}
+}  // namespace
+
+CacheFollower::CacheFollower(RtrClient::Options client)
+    : options_(WithSilentCloseRetry(std::move(client))) {
   {
     absl::MutexLock lock(&mutex_);
     state_.expire = absl::Seconds(Timers{}.expire);

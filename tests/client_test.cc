@@ -129,5 +129,64 @@ TEST(ClientTest, OrderedStreamIsAccepted) {
   EXPECT_TRUE(cache.answer().empty());  // nothing to complain about
 }
 
+// A cache that closes a connection of a version it lacks without a word
+// (StayRTR 0.6's Error Report races its close): the client tries one version
+// lower on a new connection (when asked to), unless the version is fixed.
+TEST(ClientTest, SilentCloseBeforeAnyPduFallsBackOneVersion) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::vector<int> versions_seen;
+  std::thread cache([&] {
+    for (int i = 0; i < 2; ++i) {
+      tcp::socket socket(io);
+      acceptor.accept(socket);
+      char query[8];
+      asio::read(socket, asio::buffer(query, 8));
+      versions_seen.push_back(query[0]);
+      if (query[0] == 1) {
+        std::string reply;
+        AppendCacheResponse(&reply, 1, 7);
+        AppendEndOfData(&reply, 1, 7, 1, Timers{});
+        asio::write(socket, asio::buffer(reply));
+        boost::system::error_code ec;
+        char buf[64];
+        while (!ec) socket.read_some(asio::buffer(buf), ec);  // until the client closes
+      }
+      // Any other version: closed unanswered.
+    }
+  });
+  std::string port = std::to_string(acceptor.local_endpoint().port());
+  {
+    RtrClient::Options o{.host = "127.0.0.1", .port = port, .version = 2};
+    o.timeout = absl::Seconds(5);
+    o.retry_v1_on_silent_close = true;
+    auto client = RtrClient::Connect(o);
+    ASSERT_TRUE(client.ok()) << client.status();
+    auto sync = (*client)->Reset();
+    ASSERT_TRUE(sync.ok()) << sync.status();
+    EXPECT_EQ((*client)->version(), 1);
+    EXPECT_EQ((*client)->session_id(), 7);
+  }
+  cache.join();
+  EXPECT_EQ(versions_seen, (std::vector<int>{2, 1}));
+
+  // A fixed version does not move (nor does a client not asked to retry).
+  std::thread closer([&] {
+    tcp::socket socket(io);
+    acceptor.accept(socket);
+    char query[8];
+    asio::read(socket, asio::buffer(query, 8));
+  });
+  RtrClient::Options o{.host = "127.0.0.1", .port = port, .version = 2, .negotiate = false};
+  o.timeout = absl::Seconds(5);
+  o.retry_v1_on_silent_close = true;
+  auto client = RtrClient::Connect(o);
+  ASSERT_TRUE(client.ok());
+  auto sync = (*client)->Reset();
+  closer.join();
+  EXPECT_TRUE(absl::IsUnavailable(sync.status())) << sync.status();
+  EXPECT_EQ((*client)->version(), 2);
+}
+
 }  // namespace
 }  // namespace rtr42::rtr
