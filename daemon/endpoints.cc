@@ -137,13 +137,12 @@ void RegisterEndpoints(http::HttpServer* http, const SourceLoop* loop, const rtr
       revisions.push_back(source.revision);
       if (!source.diagnostics) continue;
       for (const roa::Diagnostic& d : *source.diagnostics) {
-        list.push_back(
-            {{"source", source.name},
-             {"file", d.file},
-             {"line", d.line},
-             {"object", d.object},
-             {"kind", d.kind == roa::Diagnostic::Kind::kDropped ? "dropped" : "adjusted"},
-             {"reason", d.reason}});
+        list.push_back({{"source", source.name},
+                        {"file", d.file},
+                        {"line", d.line},
+                        {"object", d.object},
+                        {"kind", roa::DiagnosticKindName(d.kind)},
+                        {"reason", d.reason}});
       }
     }
     // "source" and "revision" name the one source, or join them all.

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "daemon/validity_report.h"
+#include "roa/registry_delta.h"
 
 namespace rtr42::daemon {
 namespace {
@@ -41,10 +42,6 @@ std::string Ago(absl::Time now, absl::Time t) {
                     : s < 172800 ? absl::StrCat(s / 3600, " h")
                                  : absl::StrCat(s / 86400, " d");
   return absl::StrCat("<span title=\"", Time(t), "\">", age, " ago</span>");
-}
-
-std::string Short(const std::string& revision) {
-  return revision.size() == 40 ? revision.substr(0, 12) : revision;
 }
 
 const char* SourceState(const SourceStatus& s) {
@@ -85,7 +82,7 @@ std::string GuardText(const WithdrawGuard::State& g) {
     return absl::StrFormat(
         "<span class=\"holding\">holding back %s: it would withdraw %d of %d VRPs</span> "
         "(SIGUSR1 serves it)",
-        Esc(Short(g.held_revision)), g.held_withdrawals, g.held_of);
+        Esc(roa::ShortRevision(g.held_revision)), g.held_withdrawals, g.held_of);
   }
   return absl::StrFormat("serving; %d holds, %d confirmed", g.holds, g.confirmations);
 }
@@ -109,7 +106,7 @@ void Sources(std::string* out, const LoopStatus& status, absl::Time now) {
     absl::StrAppend(out, "<tr class=\"source\"><td>", Esc(s.name), "</td><td>", Esc(s.source),
                     "</td><td class=\"badge ", state, "\">", state, "</td><td>",
                     Ago(now, s.last_success), "</td><td>", error, "</td><td><code>",
-                    Esc(Short(s.revision)), "</code></td><td class=\"n\">", s.objects,
+                    Esc(roa::ShortRevision(s.revision)), "</code></td><td class=\"n\">", s.objects,
                     "</td><td class=\"n\">", s.vrps, "</td><td class=\"n\">", s.aspas, "</td><td>",
                     GuardText(s.withdraw_guard), "</td></tr>");
   }
@@ -248,7 +245,7 @@ void History(std::string* out, const rtr::Update* current) {
         out, "<tr class=\"step\"><td>", s.serial + 1, "</td><td>", Time(s.time),
         "</td><td class=\"n\">+", s.diff.announced.size() + s.diff.aspa_announced.size(),
         "</td><td class=\"n\">-", s.diff.withdrawn.size() + s.diff.aspa_withdrawn.size(),
-        "</td><td><code>", Esc(Short(s.revision)), "</code></td></tr>");
+        "</td><td><code>", Esc(roa::ShortRevision(s.revision)), "</code></td></tr>");
   }
   absl::StrAppend(out, "<tr class=\"step\"><td>", current->oldest_serial(),
                   "</td><td colspan=\"4\" class=\"muted\">the oldest serial retained</td></tr>",
@@ -353,7 +350,7 @@ void Diagnostics(std::string* out, const LoopStatus& status, const std::string& 
     if (!source.diagnostics) continue;
     for (const roa::Diagnostic& d : *source.diagnostics) {
       ++total;
-      const char* kind = d.kind == roa::Diagnostic::Kind::kDropped ? "dropped" : "adjusted";
+      const char* kind = roa::DiagnosticKindName(d.kind);
       std::string where = d.line > 0 ? absl::StrCat(d.file, ":", d.line) : d.file;
       std::string text = absl::AsciiStrToLower(
           absl::StrCat(source.name, " ", where, " ", d.object, " ", kind, " ", d.reason));
@@ -362,8 +359,8 @@ void Diagnostics(std::string* out, const LoopStatus& status, const std::string& 
       if (shown++ >= kStatusDiagnosticRows) continue;
       absl::StrAppend(out, "<tr class=\"diagnostic\"><td>", Esc(source.name), "</td><td><code>",
                       Esc(where), "</code></td><td>", Esc(d.object), "</td><td class=\"",
-                      kind == std::string("dropped") ? "failing" : "warning", "\">", kind,
-                      "</td><td>", Esc(d.reason), "</td></tr>");
+                      d.kind == roa::Diagnostic::Kind::kDropped ? "failing" : "warning", "\">",
+                      kind, "</td><td>", Esc(d.reason), "</td></tr>");
     }
   }
   absl::StrAppend(out, "</table><p id=\"diagnostics-count\">", matched, " of ", total,

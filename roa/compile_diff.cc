@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "nlohmann/json.hpp"
+#include "roa/registry_delta.h"
 
 namespace rtr42::roa {
 namespace {
@@ -47,14 +48,6 @@ std::vector<VrpOrigin> OriginsOf(const std::vector<Vrp>& vrps,
   return out;
 }
 
-std::string Short(const std::string& revision) {
-  return revision.size() == 40 ? revision.substr(0, 12) : revision;
-}
-
-const char* KindName(Diagnostic::Kind kind) {
-  return kind == Diagnostic::Kind::kDropped ? "dropped" : "adjusted";
-}
-
 std::string Where(const std::string& file, int line) {
   if (file.empty()) return "";
   return line > 0 ? absl::StrCat(file, ":", line) : file;
@@ -71,9 +64,9 @@ std::string Summary(const CompileDiff& diff) {
   return absl::StrFormat(
       "%s (%d VRPs) -> %s (%d VRPs): %d added, %d removed, %d new diagnostics "
       "(%d dropped), %d cleared",
-      Short(diff.base_revision), diff.base_vrps, Short(diff.head_revision), diff.head_vrps,
-      diff.vrps.announced.size(), diff.vrps.withdrawn.size(), diff.new_diagnostics.size(),
-      diff.new_drops(), diff.cleared_diagnostics.size());
+      ShortRevision(diff.base_revision), diff.base_vrps, ShortRevision(diff.head_revision),
+      diff.head_vrps, diff.vrps.announced.size(), diff.vrps.withdrawn.size(),
+      diff.new_diagnostics.size(), diff.new_drops(), diff.cleared_diagnostics.size());
 }
 
 std::string FormatText(const CompileDiff& diff, GuardVerdict guard) {
@@ -110,7 +103,7 @@ nlohmann::json DiagnosticJson(const Diagnostic& d) {
   return {{"file", d.file},
           {"line", d.line},
           {"object", d.object},
-          {"kind", KindName(d.kind)},
+          {"kind", DiagnosticKindName(d.kind)},
           {"reason", d.reason}};
 }
 
@@ -164,7 +157,7 @@ std::string FormatGithub(const CompileDiff& diff, GuardVerdict guard) {
   for (const Diagnostic& d : diff.new_diagnostics) {
     bool dropped = d.kind == Diagnostic::Kind::kDropped;
     absl::StrAppend(&out, Command(dropped ? "error" : "warning", d.file, d.line,
-                                  absl::StrCat("rtr42: ", KindName(d.kind)),
+                                  absl::StrCat("rtr42: ", DiagnosticKindName(d.kind)),
                                   absl::StrCat(d.object, ": ", d.reason)));
   }
   for (const auto& [title, origins] : {std::pair{"rtr42: VRP added", &diff.added},

@@ -45,9 +45,12 @@ bool ParseMaxLength(absl::string_view text, uint64_t* out) {
 
 }  // namespace
 
+const char* DiagnosticKindName(Diagnostic::Kind kind) {
+  return kind == Diagnostic::Kind::kDropped ? "dropped" : "adjusted";
+}
+
 std::string Diagnostic::ToString() const {
-  return absl::StrCat(file, ":", line, ": ", kind == Kind::kDropped ? "dropped" : "adjusted", ": ",
-                      object, ": ", reason);
+  return absl::StrCat(file, ":", line, ": ", DiagnosticKindName(kind), ": ", object, ": ", reason);
 }
 
 bool IsRouteObjectPath(absl::string_view path, Family* family) {

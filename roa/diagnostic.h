@@ -22,6 +22,10 @@ struct Diagnostic {
   friend bool operator==(const Diagnostic&, const Diagnostic&) = default;
 };
 
+// "dropped" or "adjusted": how ToString(), /diagnostics, the status page
+// and roa-compile --diff name a kind.
+const char* DiagnosticKindName(Diagnostic::Kind kind);
+
 }  // namespace rtr42::roa
 
 #endif  // RTR42_ROA_DIAGNOSTIC_H_

@@ -23,6 +23,12 @@ struct FileChange {
   std::optional<std::string> content;  // nullopt: the file was deleted
 };
 
+// A git commit id (40 hex digits) cut to its first 12, as logs and pages
+// show it; any other revision as it is.
+inline std::string ShortRevision(const std::string& revision) {
+  return revision.size() == 40 ? revision.substr(0, 12) : revision;
+}
+
 struct RegistryDelta {
   bool full = false;
   std::string revision;  // commit id, or a description of the source state
