@@ -331,10 +331,6 @@ void Lookup(std::string* out, const LoopStatus& status, const rtr::Update* curre
   absl::StrAppend(out, "</div>");
 }
 
-bool Matches(const std::string& haystack_lower, const std::string& needle_lower) {
-  return needle_lower.empty() || absl::StrContains(haystack_lower, needle_lower);
-}
-
 void Diagnostics(std::string* out, const LoopStatus& status, const std::string& filter) {
   std::string needle = absl::AsciiStrToLower(filter);
   absl::StrAppend(out,
@@ -352,9 +348,13 @@ void Diagnostics(std::string* out, const LoopStatus& status, const std::string& 
       ++total;
       const char* kind = roa::DiagnosticKindName(d.kind);
       std::string where = d.line > 0 ? absl::StrCat(d.file, ":", d.line) : d.file;
-      std::string text = absl::AsciiStrToLower(
-          absl::StrCat(source.name, " ", where, " ", d.object, " ", kind, " ", d.reason));
-      if (!Matches(text, needle)) continue;
+      // The row's text is lowered only when there is a filter to match.
+      if (!needle.empty() &&
+          !absl::StrContains(absl::AsciiStrToLower(absl::StrCat(
+                                 source.name, " ", where, " ", d.object, " ", kind, " ", d.reason)),
+                             needle)) {
+        continue;
+      }
       ++matched;
       if (shown++ >= kStatusDiagnosticRows) continue;
       absl::StrAppend(out, "<tr class=\"diagnostic\"><td>", Esc(source.name), "</td><td><code>",
